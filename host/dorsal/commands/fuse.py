@@ -1,0 +1,15 @@
+"""`dorsal fuse`: not built yet (host core and firmware fusion (issues 3, 5))."""
+
+from __future__ import annotations
+
+import argparse
+
+from dorsal.commands._pending import accept_anything, pending
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    accept_anything(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise pending("host core and firmware fusion (issues 3, 5)")

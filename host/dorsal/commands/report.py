@@ -1,0 +1,15 @@
+"""`dorsal report`: not built yet (history and reports (issue 8))."""
+
+from __future__ import annotations
+
+import argparse
+
+from dorsal.commands._pending import accept_anything, pending
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    accept_anything(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise pending("history and reports (issue 8)")

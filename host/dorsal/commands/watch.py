@@ -1,0 +1,15 @@
+"""`dorsal watch`: not built yet (links and dashboard (issues 6, 7))."""
+
+from __future__ import annotations
+
+import argparse
+
+from dorsal.commands._pending import accept_anything, pending
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    accept_anything(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise pending("links and dashboard (issues 6, 7)")

@@ -1,0 +1,223 @@
+"""The recording file: a header, then the wire messages as received.
+
+Layout (protocol/SPEC.md, "Recording file", is the normative description):
+
+    magic  b"DORSALREC1\\n"  (11 bytes)
+    u32    header length H, then H bytes of UTF-8 JSON, then u32 CRC-32 of them
+    entries, each:  u16 payload length L, u8 kind, f64 receive time (s since
+                    the header's ``start_unix_s``), L payload bytes,
+                    u32 CRC-32 of the 11 head bytes and the payload
+
+Append-only: the writer flushes every entry to the OS, so a crash loses at
+most the entry being written; the reader stops at a truncated tail and skips
+(and counts) entries whose CRC fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+import numpy as np
+
+from dorsal.decode import SAMPLE_DTYPE, UnwrapState, decode_samples
+from dorsal.errors import DorsalError
+from dorsal.protocol import ProtocolError, wire
+
+MAGIC = b"DORSALREC1\n"
+ENTRY_HEAD = struct.Struct("<HBd")
+CRC = struct.Struct("<I")
+
+KIND_MESSAGE = 0  # a wire message (reassembled/deframed), exactly as received
+KIND_NOTE = 1  # a UTF-8 JSON object: calibration change, pain report, link event
+
+
+class RecordingError(DorsalError):
+    """The file is not a dorsal recording, or its header is damaged."""
+
+
+@dataclass
+class Recording:
+    """Everything readable from a recording file."""
+
+    path: Path
+    header: dict[str, Any]
+    samples: np.ndarray  # SAMPLE_DTYPE, shape (N,), in file order
+    sample_rx_s: np.ndarray  # float64, shape (N,), receive time of each sample's frame
+    messages: list[tuple[float, bytes]]  # non-sample messages (rx time, bytes)
+    notes: list[tuple[float, dict[str, Any]]]
+    entries: int = 0
+    corrupt_entries: int = 0
+    undecodable_messages: int = 0
+    truncated_bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class RecordingWriter:
+    """Appends entries to a recording; every entry reaches the OS before the call returns."""
+
+    def __init__(self, path: str | os.PathLike[str], header: dict[str, Any], fsync_every_s: float = 1.0):
+        self.path = Path(path)
+        header = dict(header)
+        header.setdefault("start_unix_s", time.time())
+        header.setdefault("format", 1)
+        self.header = header
+        self.start_unix_s = float(header["start_unix_s"])
+        self._fsync_every_s = fsync_every_s
+        self._last_sync = time.monotonic()
+        self._file: BinaryIO = open(self.path, "wb")
+        blob = json.dumps(header, sort_keys=True).encode()
+        self._file.write(MAGIC + CRC.pack(len(blob)) + blob + CRC.pack(zlib.crc32(blob)))
+        self._file.flush()
+
+    def _append(self, kind: int, payload: bytes, rx_unix_s: float | None) -> None:
+        if len(payload) > 0xFFFF:
+            raise ValueError("entry payload longer than 65535 bytes")
+        t = (time.time() if rx_unix_s is None else rx_unix_s) - self.start_unix_s
+        head = ENTRY_HEAD.pack(len(payload), kind, t)
+        self._file.write(head + payload + CRC.pack(zlib.crc32(payload, zlib.crc32(head))))
+        self._file.flush()
+        now = time.monotonic()
+        if now - self._last_sync >= self._fsync_every_s:
+            os.fsync(self._file.fileno())
+            self._last_sync = now
+
+    def write_message(self, message: bytes, rx_unix_s: float | None = None) -> None:
+        self._append(KIND_MESSAGE, bytes(message), rx_unix_s)
+
+    def write_note(self, note: dict[str, Any], rx_unix_s: float | None = None) -> None:
+        self._append(KIND_NOTE, json.dumps(note, sort_keys=True).encode(), rx_unix_s)
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_header(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
+    if not data.startswith(MAGIC):
+        raise RecordingError(f"{path}: not a dorsal recording (bad magic)")
+    pos = len(MAGIC)
+    if len(data) < pos + 4:
+        raise RecordingError(f"{path}: recording header truncated")
+    (hlen,) = CRC.unpack_from(data, pos)
+    pos += 4
+    if len(data) < pos + hlen + 4:
+        raise RecordingError(f"{path}: recording header truncated")
+    blob = data[pos : pos + hlen]
+    if CRC.unpack_from(data, pos + hlen)[0] != zlib.crc32(blob):
+        raise RecordingError(f"{path}: recording header damaged (CRC mismatch)")
+    try:
+        header = json.loads(blob)
+    except ValueError as exc:
+        raise RecordingError(f"{path}: recording header is not JSON ({exc})") from None
+    return header, pos + hlen + 4
+
+
+def iter_entries(data: bytes, pos: int, rec: Recording | None = None) -> Iterator[tuple[int, float, int, int]]:
+    """Yields (kind, rx_s, payload offset, payload length) for each intact entry."""
+    n = len(data)
+    head_size = ENTRY_HEAD.size
+    while pos < n:
+        if pos + head_size > n:
+            if rec is not None:
+                rec.truncated_bytes = n - pos
+            return
+        length, kind, t = ENTRY_HEAD.unpack_from(data, pos)
+        end = pos + head_size + length + 4
+        if end > n:
+            if rec is not None:
+                rec.truncated_bytes = n - pos
+            return
+        crc = zlib.crc32(data[pos : pos + head_size + length])
+        if CRC.unpack_from(data, end - 4)[0] != crc:
+            if rec is not None:
+                rec.corrupt_entries += 1
+            pos = end
+            continue
+        yield kind, t, pos + head_size, length
+        pos = end
+
+
+def read_recording(path: str | os.PathLike[str]) -> Recording:
+    """Read everything that is intact; problems are listed, not raised.
+
+    Raises RecordingError only when nothing can be read (missing file, bad
+    magic, damaged header).
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise RecordingError(f"{p}: cannot read ({exc.strerror})") from None
+    header, pos = _read_header(data, p)
+    rec = Recording(p, header, np.zeros(0, SAMPLE_DTYPE), np.zeros(0), [], [])
+    offsets: list[int] = []
+    rx: list[float] = []
+    for kind, t, off, length in iter_entries(data, pos, rec):
+        rec.entries += 1
+        if kind == KIND_NOTE:
+            try:
+                rec.notes.append((t, json.loads(data[off : off + length])))
+            except ValueError:
+                rec.corrupt_entries += 1
+            continue
+        if kind != KIND_MESSAGE or length < 2:
+            rec.undecodable_messages += 1
+            continue
+        mtype = data[off + 1]
+        if mtype in (wire.MSG_DATA, wire.MSG_DATA_BACKLOG):
+            ok = length >= wire.HEADER_SIZE and data[off + 12] > 0
+            if not ok or length != wire.HEADER_SIZE + data[off + 12] * data[off + 13]:
+                rec.undecodable_messages += 1
+                continue
+            offsets.append(off)
+            rx.append(t)
+        else:
+            rec.messages.append((t, data[off : off + length]))
+    if offsets:
+        off_arr = np.asarray(offsets, dtype=np.int64)
+        rx_arr = np.asarray(rx)
+        try:
+            rec.samples = decode_samples(data, off_arr, UnwrapState())
+        except ProtocolError:
+            # Some header is bad: keep the frames that decode on their own.
+            good = np.array([_frame_ok(data, o) for o in offsets], dtype=bool)
+            rec.undecodable_messages += int((~good).sum())
+            off_arr, rx_arr = off_arr[good], rx_arr[good]
+            rec.samples = decode_samples(data, off_arr, UnwrapState())
+        counts = np.frombuffer(data, np.uint8)[off_arr + 12].astype(np.int64)
+        rec.sample_rx_s = np.repeat(rx_arr, counts)
+    if rec.truncated_bytes:
+        rec.problems.append(f"truncated tail: the last {rec.truncated_bytes} bytes are an incomplete entry")
+    if rec.corrupt_entries:
+        rec.problems.append(f"{rec.corrupt_entries} damaged entries skipped (CRC mismatch)")
+    if rec.undecodable_messages:
+        rec.problems.append(f"{rec.undecodable_messages} messages could not be decoded")
+    return rec
+
+
+def _frame_ok(data: bytes, off: int) -> bool:
+    length = wire.HEADER_SIZE + data[off + 12] * data[off + 13]
+    try:
+        wire.decode_header(data[off : off + length])
+    except ProtocolError:
+        return False
+    return True
