@@ -234,11 +234,12 @@ class Store:
         return FigureSettings.from_dict(self.settings())
 
     def record_analysis(self, session_id: str, analysis: Mapping[str, Any], start_unix_s: float,
-                        analysis_version: str = "") -> list[str]:
+                        analysis_version: str = "", replace: bool = True) -> list[str]:
         """Store a session's analysis (JSON shape, with timeline): its events and its figures per day.
 
-        Replaces whatever the session had before (so re-analysis is idempotent);
-        returns the days touched.
+        With ``replace`` (the default) it replaces whatever the session had
+        before, so re-analysis is idempotent; without, it adds to it (a
+        session's second recording file). Returns the days touched.
         """
         figures = day_figures_from_analysis(analysis, start_unix_s, self.figure_settings())
         tl = analysis.get("timeline")
@@ -246,8 +247,15 @@ class Store:
         offset = start_unix_s - t0
         now = time.time()
         with self.transaction():
-            self._conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
-            self._conn.execute("DELETE FROM session_days WHERE session_id = ?", (session_id,))
+            if replace:
+                self._conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+                self._conn.execute("DELETE FROM session_days WHERE session_id = ?", (session_id,))
+            else:
+                for day, f in list(figures.items()):
+                    row = self._one("SELECT figures_json FROM session_days WHERE session_id = ? AND day = ?",
+                                    (session_id, day))
+                    if row is not None:
+                        figures[day] = merge_days([DayFigures.from_dict(json.loads(row)), f], day)
             rows = []
             for e in analysis.get("events") or []:
                 e = e if isinstance(e, Mapping) else {"kind": e.kind, "start_s": e.start_s, "end_s": e.end_s,
@@ -260,7 +268,7 @@ class Store:
                 "INSERT INTO events (session_id, kind, start_unix_s, end_unix_s, figures_json) VALUES (?, ?, ?, ?, ?)",
                 rows)
             self._conn.executemany(
-                "INSERT INTO session_days (session_id, day, figures_json, analysis_version, updated_unix_s) "
+                "INSERT OR REPLACE INTO session_days (session_id, day, figures_json, analysis_version, updated_unix_s) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [(session_id, day, json.dumps(f.to_dict()), analysis_version, now) for day, f in figures.items()])
         return sorted(figures)
