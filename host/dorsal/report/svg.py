@@ -63,7 +63,7 @@ def _legend(c: _Canvas, y: float) -> None:
 
 
 def _day(c: _Canvas, f: DayFigures, markers: list[dict], y: float) -> float:
-    left, col_w, strip_h = 50.0, 32.0, 120.0
+    left, col_w, strip_h = 74.0, 32.0, 120.0
     c.text(left - 8, y + 10, "1 h", 10, "end")
     c.text(left - 8, y + strip_h, "0", 10, "end")
     for h in range(HOURS):
@@ -112,7 +112,7 @@ def _day(c: _Canvas, f: DayFigures, markers: list[dict], y: float) -> float:
 
 
 def _week(c: _Canvas, report: Report, y: float) -> float:
-    left, bar_w, bar_h = 110.0, 420.0, 22.0
+    left, bar_w, bar_h = 100.0, 400.0, 22.0
     longest = max((d.worn_s for d in report.days), default=0.0) or 1.0
     for d in report.days:
         date = dt.date.fromisoformat(d.day)
@@ -128,10 +128,11 @@ def _week(c: _Canvas, report: Report, y: float) -> float:
                 if d.worn_s else "no data")
         c.text(left + bar_w + 10, y + 16, figs, 11, fill="#cc0000" if d.twists_over_limit else "#2e3436")
         if d.pain_reports:
-            c.circle(left + bar_w + 320, y + 11, 5, MARK_FILL["pain"], f"{d.pain_reports} pain reports")
-            c.text(left + bar_w + 330, y + 16, "pain", 11, fill="#cc0000")
+            c.circle(left + bar_w + 276, y + 11, 5, MARK_FILL["pain"], f"{d.pain_reports} pain reports")
+            c.text(left + bar_w + 286, y + 16, f"pain ({d.pain_reports})", 11, fill="#cc0000")
         y += bar_h + 8
     _legend(c, y + 10)
+    c.text(480, y + 10, "red figures: twists over the daily limit (a heuristic)", 11, fill="#cc0000")
     y += 36
     c.text(20, y, "Trend (daily average, this week vs the week before)", 13, weight="bold")
     y += 20
