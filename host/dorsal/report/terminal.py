@@ -123,7 +123,11 @@ def render(report: Report, color: bool = False) -> str:
         out += day_strip(f, report.events, color)
         out.append(legend(color))
         out.append("")
-        out += day_lines(f)
+        if f.worn_s == 0 and not f.pain_reports:
+            out.append("nothing recorded on this day (the dashboard keeps your days while you watch; "
+                       "`dorsal report --import FILE` adds a recording)")
+        else:
+            out += day_lines(f)
     else:
         out.append(f"dorsal report: the week ending {report.end_day}")
         out.append("")
