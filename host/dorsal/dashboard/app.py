@@ -1,0 +1,239 @@
+"""The dashboard application: reads a link in a worker, keeps the live picture, routes it to the screens."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from textual.app import App
+from textual.binding import Binding
+from textual.css.query import NoMatches
+
+from dorsal.coach import ExtensionLimit, Routine
+from dorsal.coach.session import CoachStatus
+from dorsal.dashboard.alerts import KINDS, Level
+from dorsal.dashboard.calibration import Calibration
+from dorsal.dashboard.feed import FeedBatch, Link, LinkStats
+from dorsal.dashboard.live import LiveTracker, LiveView, Thresholds
+from dorsal.dashboard.messages import AlertEscalated, LinkChanged, LiveUpdated
+from dorsal.dashboard.screens.calibrate import CalibrationScreen
+from dorsal.dashboard.screens.coach import CoachMenuScreen, CoachRunScreen
+from dorsal.dashboard.screens.help import HelpScreen
+from dorsal.dashboard.screens.main import MainScreen
+from dorsal.protocol import wire
+
+LIMIT_SETTING = "coach.extension_limit"
+
+
+class DorsalApp(App[int]):
+    CSS_PATH = "dorsal.tcss"
+    TITLE = "dorsal"
+    BINDINGS = [
+        Binding("c", "calibrate", "calibrate"),
+        Binding("s", "coach", "stretch coach"),
+        Binding("p", "pain", "pain"),
+        Binding("z", "snooze", "snooze"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, link: Link, simulated: bool = False, store_path: Path | None = None,
+                 use_store: bool = True, thresholds: Thresholds | None = None, auto_coach: bool = False,
+                 device: str | None = None) -> None:
+        super().__init__()
+        self.link = link
+        self.simulated = simulated
+        self.auto_coach = auto_coach
+        self.tracker = LiveTracker(thresholds or Thresholds())
+        self.extension_limit = ExtensionLimit(self.tracker.thresholds.extension_limit_deg)
+        self.last_view: LiveView | None = None
+        self.link_state = "connecting"
+        self.link_stats = LinkStats()
+        self.device_name = device
+        self.pain_log: list[dict[str, Any]] = []
+        self.escalations: list[tuple[str, int]] = []
+        self.live_updates = 0
+        self._store_path = store_path
+        self._writer: Any = None
+        self._use_store = use_store
+        self._calibration_loaded = False
+        if simulated:
+            self.sub_title = "SIMULATION: virtual wearable"
+
+    # -- start and stop ------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._use_store:
+            from dorsal.store.store import Store
+            from dorsal.store.writer import BackgroundWriter
+
+            with Store(self._store_path) as store:
+                self.extension_limit = ExtensionLimit.from_dict(store.get_setting(LIMIT_SETTING))
+            self._writer = BackgroundWriter(self._store_path)
+        self.tracker.set_extension_limit(self.extension_limit.limit_deg)
+        self.push_screen(MainScreen())
+        self.run_worker(self._read_link(), name="link", exclusive=True)
+
+    async def on_unmount(self) -> None:
+        await self.link.close()
+        if self._writer is not None:
+            self._writer.close()
+
+    async def _read_link(self) -> None:
+        """Reads batches; only posts messages (the screens draw on the UI's own turn)."""
+        state = None
+        last_stats_s = 0.0
+        async for raw in self.link.batches():
+            batch = FeedBatch.of(raw)
+            now = time.monotonic()
+            if batch.state != state or now - last_stats_s > 0.5:
+                state, last_stats_s = batch.state, now
+                self.post_message(LinkChanged(batch.state, batch.stats, batch.device))
+            if len(batch.samples) == 0:
+                continue
+            for esc in self.tracker.feed(batch.samples):
+                self.post_message(AlertEscalated(esc))
+            gyro = np.sqrt(batch.samples["gx_rps"].astype(float) ** 2 + batch.samples["gy_rps"] ** 2
+                           + batch.samples["gz_rps"] ** 2)
+            q = self.tracker.last_quaternion
+            self.post_message(LiveUpdated(self.tracker.view(), (q[0], q[1], q[2], q[3]), float(np.mean(gyro)),
+                                          batch.stretch_id))
+            calibration = self.screen if self.screen_stack and isinstance(self.screen, CalibrationScreen) else None
+            if calibration is not None:
+                calibration.feed(batch.samples)
+
+    # -- messages --------------------------------------------------------------------
+
+    def on_live_updated(self, message: LiveUpdated) -> None:
+        if not self.screen_stack:  # closing: nothing left to draw on
+            return
+        self.live_updates += 1
+        self.last_view = message.view
+        screen = self.screen
+        if self.auto_coach:
+            self._auto_coach(message.stretch_id)
+            screen = self.screen
+        show = getattr(screen, "show_live", None)
+        if show is not None:
+            try:
+                show(message.view)
+            except NoMatches:
+                # the screen's widgets are already gone: the app is closing
+                return
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        if not self.screen_stack:
+            return
+        self.link_state, self.link_stats = message.state, message.stats
+        if message.device:
+            self.device_name = message.device
+            self._load_calibration(message.device)
+        show = getattr(self.screen, "show_link", None)
+        if show is not None:
+            try:
+                show(message.state, message.stats, self.device_name)
+            except NoMatches:
+                return
+
+    def on_alert_escalated(self, message: AlertEscalated) -> None:
+        esc = message.escalation
+        self.escalations.append((esc.kind, int(esc.level)))
+        kind = KINDS[esc.kind]
+        if esc.level >= Level.NOTICE:
+            self.notify(kind.what_to_do, title=kind.title, severity="warning", timeout=8)
+        if esc.level >= Level.BELL:
+            self.bell()
+        if esc.level >= Level.BUZZ:
+            self.run_worker(self._buzz(), name="buzz", group="buzz")
+
+    async def _buzz(self) -> None:
+        try:
+            await self.link.command(wire.CMD_BUZZ, (wire.BUZZ_DOUBLE, 1))
+        except Exception as exc:  # a lost link must not end the dashboard: say it instead
+            self.notify(f"Could not buzz the wearable: {exc}", severity="error")
+
+    def _auto_coach(self, stretch_id: str | None) -> None:
+        from dorsal.coach import routine
+
+        screen = self.screen
+        if stretch_id and isinstance(screen, MainScreen):
+            self.push_screen(CoachRunScreen(routine(stretch_id), self.extension_limit, automatic=True))
+        elif not stretch_id and isinstance(screen, CoachRunScreen) and screen.automatic:
+            self.pop_screen()
+
+    # -- store -----------------------------------------------------------------------
+
+    def _load_calibration(self, device: str) -> None:
+        if self._calibration_loaded or not self._use_store:
+            return
+        self._calibration_loaded = True
+        from dorsal.store.store import Store
+
+        with Store(self._store_path) as store:
+            saved = store.latest_calibration(device)
+        if saved and "neutral" in saved:
+            self.tracker.set_neutral(np.array(Calibration.from_dict(saved).neutral))
+
+    def apply_calibration(self, calibration: Calibration) -> None:
+        self.tracker.set_neutral(np.array(calibration.neutral))
+        if self._writer is not None:
+            self._writer.save_calibration(self.device_name or "unknown", calibration.to_dict())
+        self.notify("Neutral posture saved for this wearable.", title="Calibrated")
+
+    def log_pain(self, context: dict[str, Any]) -> None:
+        entry = {**context, "flexion_deg": round(self.tracker.flexion_deg, 1), "device": self.device_name}
+        self.pain_log.append(entry)
+        if self._writer is not None:
+            self._writer.log_pain(time.time(), entry)
+            self._writer.set_setting(LIMIT_SETTING, self.extension_limit.to_dict())
+        self.tracker.set_extension_limit(self.extension_limit.limit_deg)
+
+    def stretch_finished(self, routine: Routine, status: CoachStatus) -> None:
+        self.tracker.stretches_done += 1
+        self.tracker.set_extension_limit(self.extension_limit.limit_deg)
+        if self._writer is not None:
+            self._writer.set_setting(LIMIT_SETTING, self.extension_limit.to_dict())
+        self.notify(f"{routine.title} done.", title="Stretch coach")
+
+    # -- keys ------------------------------------------------------------------------
+
+    def action_calibrate(self) -> None:
+        if not isinstance(self.screen, CalibrationScreen):
+            self.push_screen(CalibrationScreen())
+
+    def action_coach(self) -> None:
+        if isinstance(self.screen, MainScreen):
+            self.push_screen(CoachMenuScreen())
+
+    def action_pain(self) -> None:
+        if isinstance(self.screen, CoachRunScreen):
+            self.screen.action_hurts()
+            return
+        self.log_pain({"where": "dashboard", "activity": self.tracker.activity})
+        self.notify("Noted. Rest and stop anything that hurts. If back pain keeps coming back or lasts more "
+                    "than a few weeks, see a doctor.", title="Pain noted", timeout=10)
+
+    def action_snooze(self) -> None:
+        self.tracker.alerts.snooze(self.tracker.t_s)
+        self.notify("Alerts snoozed for 15 minutes.", timeout=4)
+        if self.last_view is not None and isinstance(self.screen, MainScreen):
+            self.last_view = self.tracker.view()
+            self.screen.show_live(self.last_view)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def make_app(link: Link, **options: Any) -> DorsalApp:
+    """The app for a link; tests pass a replayed recording or the scripted wearable."""
+    return DorsalApp(link, **options)
+
+
+def run_dashboard(link: Link, simulated: bool = False, **options: Any) -> int:
+    """Runs the dashboard in this terminal until the user quits; returns an exit code."""
+    app = make_app(link, simulated=simulated, **options)
+    app.run()
+    return int(app.return_code or 0)

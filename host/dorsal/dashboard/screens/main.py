@@ -1,0 +1,74 @@
+"""The main screen: posture, sitting, history, alerts, today and the device, at a glance."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from dorsal.dashboard.feed import LinkStats
+from dorsal.dashboard.live import LiveView
+from dorsal.dashboard.widgets.panels import (
+    AlertPanel, AnglesPanel, DevicePanel, HistoryPanel, SittingPanel, TodayPanel, TwistIndicator, flexion_zone,
+)
+from dorsal.dashboard.widgets.spine import SpineView
+
+
+class MainScreen(Screen[None]):
+    #: set once the panels exist (a live update can arrive between push and mount)
+    ready = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="top"):
+            with Vertical(id="posture", classes="box"):
+                yield SpineView(id="spine")
+            with Vertical(id="numbers", classes="box"):
+                yield AnglesPanel("waiting for data…", id="angles")
+                yield Static("twist (top view)", classes="caption")
+                yield TwistIndicator("", id="twist")
+            with Vertical(id="device-box", classes="box"):
+                yield DevicePanel("", id="device")
+        with Horizontal(id="middle"):
+            yield SittingPanel(id="sitting", classes="box")
+            yield HistoryPanel(id="history", classes="box")
+        with Horizontal(id="bottom"):
+            yield AlertPanel("No alerts.", id="alerts", classes="box")
+            yield TodayPanel("", id="today", classes="box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#posture").border_title = "side view"
+        self.query_one("#numbers").border_title = "posture"
+        self.query_one("#device-box").border_title = "device"
+        self.query_one("#sitting").border_title = "activity and sitting"
+        self.query_one("#history").border_title = "recent"
+        self.query_one("#alerts").border_title = "alerts"
+        self.query_one("#today").border_title = "today"
+        self.ready = True
+        app = self.app
+        view = getattr(app, "last_view", None)
+        if view is not None:
+            self.show_live(view)
+        self.show_link(getattr(app, "link_state", "connecting"), getattr(app, "link_stats", LinkStats()),
+                       getattr(app, "device_name", None))
+
+    def show_live(self, view: LiveView) -> None:
+        if not self.ready:
+            return
+        slouch_deg = self.app.tracker.thresholds.slouch_flexion_deg  # type: ignore[attr-defined]
+        spine = self.query_one(SpineView)
+        spine.flexion_deg = view.flexion_deg
+        spine.zone = flexion_zone(view.flexion_deg, slouch_deg, view.extension_limit_deg)
+        self.query_one(AnglesPanel).show(view, slouch_deg)
+        self.query_one(TwistIndicator).show(view.rotation_deg)
+        self.query_one(SittingPanel).show(view)
+        self.query_one(HistoryPanel).show(view)
+        self.query_one(AlertPanel).show(view)
+        self.query_one(TodayPanel).show(view)
+
+    def show_link(self, state: str, stats: LinkStats, device: str | None) -> None:
+        if not self.ready:
+            return
+        self.query_one(DevicePanel).show(state, stats, device, bool(getattr(self.app, "simulated", False)))
