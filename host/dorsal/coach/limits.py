@@ -43,7 +43,7 @@ class ExtensionLimit:
     A stretch finished without pain whose peak came near the limit nudges the
     limit toward that peak (at most MAX_STEP_DEG each time, never above
     MAX_LEARNED_LIMIT_DEG). A stretch stopped for pain lowers the limit at once
-    to 80 % of the extension at that moment.
+    to 80 % of the extension at that moment, and by at least MAX_STEP_DEG.
     """
 
     limit_deg: float = DEFAULT_LIMIT_DEG
@@ -62,7 +62,8 @@ class ExtensionLimit:
 
     def pain_at(self, extension_deg: float) -> float:
         if extension_deg > 0:
-            self.limit_deg = round(max(MIN_LIMIT_DEG, min(self.limit_deg, 0.8 * extension_deg)), 1)
+            lowered = min(self.limit_deg - MAX_STEP_DEG, 0.8 * extension_deg)
+            self.limit_deg = round(max(MIN_LIMIT_DEG, lowered), 1)
         return self.limit_deg
 
     def to_dict(self) -> dict[str, object]:

@@ -41,8 +41,10 @@ class DorsalApp(App[int]):
 
     def __init__(self, link: Link, simulated: bool = False, store_path: Path | None = None,
                  use_store: bool = True, thresholds: Thresholds | None = None, auto_coach: bool = False,
-                 device: str | None = None) -> None:
+                 device: str | None = None, calibrate_only: bool = False) -> None:
         super().__init__()
+        #: `dorsal calibrate`: only the calibration screen, the app exits once it is saved
+        self.calibrate_only = calibrate_only
         self.link = link
         self.simulated = simulated
         self.auto_coach = auto_coach
@@ -59,6 +61,7 @@ class DorsalApp(App[int]):
         self._writer: Any = None
         self._use_store = use_store
         self._calibration_loaded = False
+        self.calibration: Calibration | None = None
         if simulated:
             self.sub_title = "SIMULATION: virtual wearable"
 
@@ -74,6 +77,8 @@ class DorsalApp(App[int]):
             self._writer = BackgroundWriter(self._store_path)
         self.tracker.set_extension_limit(self.extension_limit.limit_deg)
         self.push_screen(MainScreen())
+        if self.calibrate_only:
+            self.push_screen(CalibrationScreen(), callback=lambda _: self.exit(0))
         self.run_worker(self._read_link(), name="link", exclusive=True)
 
     async def on_unmount(self) -> None:
@@ -99,10 +104,7 @@ class DorsalApp(App[int]):
                            + batch.samples["gz_rps"] ** 2)
             q = self.tracker.last_quaternion
             self.post_message(LiveUpdated(self.tracker.view(), (q[0], q[1], q[2], q[3]), float(np.mean(gyro)),
-                                          batch.stretch_id))
-            calibration = self.screen if self.screen_stack and isinstance(self.screen, CalibrationScreen) else None
-            if calibration is not None:
-                calibration.feed(batch.samples)
+                                          batch.samples, batch.stretch_id))
 
     # -- messages --------------------------------------------------------------------
 
@@ -118,6 +120,8 @@ class DorsalApp(App[int]):
         show = getattr(screen, "show_live", None)
         if show is not None:
             try:
+                if isinstance(screen, CalibrationScreen):
+                    screen.feed(message.samples)
                 show(message.view)
             except NoMatches:
                 # the screen's widgets are already gone: the app is closing
@@ -180,6 +184,7 @@ class DorsalApp(App[int]):
         self.tracker.set_neutral(np.array(calibration.neutral))
         if self._writer is not None:
             self._writer.save_calibration(self.device_name or "unknown", calibration.to_dict())
+        self.calibration = calibration
         self.notify("Neutral posture saved for this wearable.", title="Calibrated")
 
     def log_pain(self, context: dict[str, Any]) -> None:

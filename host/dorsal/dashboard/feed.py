@@ -120,8 +120,11 @@ class RecordingLink(PacedSource):
     """A recording replayed through the real decoder, in batches of ``batch_s`` device seconds."""
 
     def __init__(self, path: str | Path, speed: float = 1.0, batch_s: float = 0.1,
-                 states: dict[float, str] | None = None) -> None:
+                 states: dict[float, str] | None = None, end_state: str | None = "ended") -> None:
         super().__init__(speed)
+        #: what to announce after the last sample; None keeps the link open (quiet) until closed
+        self.end_state = end_state
+        self._closed_event: asyncio.Event | None = None
         from dorsal.recording import read_recording
 
         self.recording = read_recording(path)
@@ -129,6 +132,8 @@ class RecordingLink(PacedSource):
         #: device-time -> state changes to announce (a replay of a reconnect, for example)
         self.states = dict(sorted((states or {}).items()))
         self.device = str(self.recording.header.get("device", "recording"))
+        #: every sample has been handed out
+        self.finished = False
 
     async def batches(self) -> AsyncIterator[FeedBatch]:
         samples = self.recording.samples
@@ -152,8 +157,19 @@ class RecordingLink(PacedSource):
             done += len(chunk)
             yield FeedBatch(chunk, state, LinkStats(samples=done, rate_hz=rate, battery_percent=87, rssi_dbm=-58),
                             self.device)
-        yield FeedBatch(np.zeros(0, dtype=SAMPLE_DTYPE), "ended", LinkStats(samples=done, rate_hz=rate),
+        self.finished = True
+        if self.end_state is None:
+            self._closed_event = asyncio.Event()
+            if not self.closed:
+                await self._closed_event.wait()
+            return
+        yield FeedBatch(np.zeros(0, dtype=SAMPLE_DTYPE), self.end_state, LinkStats(samples=done, rate_hz=rate),
                         self.device)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._closed_event is not None:
+            self._closed_event.set()
 
 
 def encode_frames(samples: np.ndarray, records_per_frame: int = 10) -> list[bytes]:

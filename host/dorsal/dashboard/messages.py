@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from textual.message import Message
 
 from dorsal.dashboard.alerts import Escalation
@@ -20,6 +21,9 @@ class LiveUpdated(Message):
     quaternion: tuple[float, float, float, float]
     #: a still moment: gyroscope magnitude in rad/s averaged over the batch
     motion_rps: float
+    #: the newest batch (SAMPLE_DTYPE); calibration averages it. A replaced message loses its
+    #: batch, which only makes the average use fewer samples: the hold time is device time.
+    samples: np.ndarray
     stretch_id: str | None = None
 
     def can_replace(self, message: Message) -> bool:

@@ -111,9 +111,14 @@ class ScriptLink(PacedSource):
         n = len(t_s)
         frac = np.clip((t_s - start_s) / max(seg.ramp_s, 1e-6), 0, 1)[:, None]
         angles = prev + (pose - prev) * frac
-        angles = angles + self._rng.normal(0, 0.3, size=(n, 3))
+        # breathing sway (~0.25 Hz) and a little sensor noise on top of the scripted pose
+        angles = angles + 0.3 * np.sin(2 * np.pi * 0.25 * t_s)[:, None] + self._rng.normal(0, 0.02, size=(n, 3))
+        rates_dps = np.full((n, 3), 0.0)
+        rates_dps += (pose - prev) / max(seg.ramp_s, 1e-6) * ((t_s - start_s) < seg.ramp_s)[:, None]
+        rates_dps += 0.3 * 2 * np.pi * 0.25 * np.cos(2 * np.pi * 0.25 * t_s)[:, None]
         if seg.activity == "walking":
             angles[:, 2] += 4 * np.sin(2 * np.pi * 0.9 * t_s)
+            rates_dps[:, 2] += 4 * 2 * np.pi * 0.9 * np.cos(2 * np.pi * 0.9 * t_s)
         out = np.zeros(n, dtype=SAMPLE_DTYPE)
         r = self._r0[None] @ body_matrices(angles)
         quats = quaternions_from_matrices(r)
@@ -126,6 +131,11 @@ class ScriptLink(PacedSource):
             acc[:, 1] += 2.5 * np.sin(2 * np.pi * 1.8 * t_s)
         for k, name in enumerate(("ax_mps2", "ay_mps2", "az_mps2")):
             out[name] = acc[:, k]
+        # body angle rates to sensor axes: flexion is about -Z, lateral bend about +X, axial rotation about -Y
+        gyro_rps = np.radians(np.stack([rates_dps[:, 1], -rates_dps[:, 2], -rates_dps[:, 0]], axis=1))
+        gyro_rps += self._rng.normal(0, 0.003, size=(n, 3))
+        for k, name in enumerate(("gx_rps", "gy_rps", "gz_rps")):
+            out[name] = gyro_rps[:, k]
         out["t_s"] = t_s
         return out
 

@@ -35,8 +35,13 @@ class CalibrationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#calibration").border_title = "calibrate"
+        self.ready = True
+
+    ready = False
 
     def feed(self, samples) -> None:  # type: ignore[no-untyped-def]
+        if not self.ready:
+            return
         self.flow.feed(samples)
         self.query_one("#hint", Static).update(self.flow.hint)
         self.query_one("#hold-bar", ProgressBar).update(progress=100 * self.flow.progress)
@@ -44,6 +49,8 @@ class CalibrationScreen(Screen[None]):
             self._save()
 
     def show_live(self, view: LiveView) -> None:
+        if not self.ready:
+            return
         self.query_one("#live", Static).update(
             f"now: flexion {view.flexion_deg:+.1f}°  side {view.lateral_deg:+.1f}°  twist {view.rotation_deg:+.1f}°")
 
@@ -61,7 +68,7 @@ class CalibrationScreen(Screen[None]):
         if result is not None and not getattr(self, "_saved", False):
             self._saved = True
             self.app.apply_calibration(result)  # type: ignore[attr-defined]
-            self.app.pop_screen()
+            self.dismiss(None)
 
     def action_cancel(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)

@@ -91,7 +91,10 @@ class CoachRunScreen(Screen[None]):
             yield Static(Text(self.routine.caution + " " + STOP_ON_PAIN, style="dim"), id="caution")
         yield Footer()
 
+    ready = False
+
     def on_mount(self) -> None:
+        self.ready = True
         self.query_one("#coach-run").border_title = f"stretch coach: {self.routine.title}"
         self.app.tracker.in_stretch = True  # type: ignore[attr-defined]
         self.render_status(self.session.status())
@@ -100,6 +103,8 @@ class CoachRunScreen(Screen[None]):
         self.app.tracker.in_stretch = False  # type: ignore[attr-defined]
 
     def show_live(self, view: LiveView) -> None:
+        if not self.ready:
+            return
         status = self.session.update(view.t_s, view.flexion_deg, view.lateral_deg, view.inclination_deg)
         self.render_status(status)
         if status.finished and not self._counted:
