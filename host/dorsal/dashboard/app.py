@@ -185,6 +185,7 @@ class DorsalApp(App[int]):
         if self._writer is not None:
             self._writer.save_calibration(self.device_name or "unknown", calibration.to_dict())
         self.calibration = calibration
+        self.last_view = self.tracker.view()
         self.notify("Neutral posture saved for this wearable.", title="Calibrated")
 
     def log_pain(self, context: dict[str, Any]) -> None:

@@ -113,8 +113,14 @@ class LiveTracker:
         self._last_twist_s = float("-inf")
 
     def set_neutral(self, neutral: np.ndarray, calibrated: bool = True) -> None:
+        """Use a new neutral; the current angles are re-measured against it at once."""
         self.neutral = np.asarray(neutral, dtype=np.float64)
         self.calibrated = calibrated
+        if self.samples:
+            ang = angles_of(self._last_q[None, :], self.neutral)
+            self.flexion_deg = float(ang.flexion_deg[0])
+            self.lateral_deg = float(ang.lateral_deg[0])
+            self.rotation_deg = float(ang.rotation_deg[0])
 
     @property
     def last_quaternion(self) -> np.ndarray:

@@ -54,6 +54,12 @@ class MainScreen(Screen[None]):
         self.show_link(getattr(app, "link_state", "connecting"), getattr(app, "link_stats", LinkStats()),
                        getattr(app, "device_name", None))
 
+    def on_screen_resume(self) -> None:
+        """Back from another screen: show the newest picture at once."""
+        view = getattr(self.app, "last_view", None)
+        if view is not None:
+            self.show_live(view)
+
     def show_live(self, view: LiveView) -> None:
         if not self.ready:
             return
