@@ -88,14 +88,10 @@ class DorsalApp(App[int]):
 
     async def _read_link(self) -> None:
         """Reads batches; only posts messages (the screens draw on the UI's own turn)."""
-        state = None
-        last_stats_s = 0.0
         async for raw in self.link.batches():
             batch = FeedBatch.of(raw)
-            now = time.monotonic()
-            if batch.state != state or now - last_stats_s > 0.5:
-                state, last_stats_s = batch.state, now
-                self.post_message(LinkChanged(batch.state, batch.stats, batch.device))
+            # one per batch; a queued one with the same state is replaced, so the panel never lags
+            self.post_message(LinkChanged(batch.state, batch.stats, batch.device))
             if len(batch.samples) == 0:
                 continue
             for esc in self.tracker.feed(batch.samples):

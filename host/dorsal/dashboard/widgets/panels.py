@@ -12,6 +12,8 @@ from dorsal.dashboard.alerts import Level
 from dorsal.dashboard.feed import STATE_TEXT, LinkStats
 from dorsal.dashboard.live import LiveView
 
+FLEXION_STEP_DEG = 2.0
+TWIST_STEP_DEG = 5.0
 ZONE_STYLE = {"green": "green", "amber": "yellow", "red": "bold red"}
 
 
@@ -41,13 +43,14 @@ class AnglesPanel(Static):
         t = Text()
         t.append(f"{word:<10}", style="bold")
         t.append(f"{abs(view.flexion_deg):5.1f}°", style=ZONE_STYLE[fz])
-        t.append(f"  slouch >{slouch_deg:.0f}° back <{view.extension_limit_deg:.0f}°\n", style="dim")
+        t.append("\n")
         side = "right" if view.lateral_deg >= 0 else "left"
         t.append(f"{'side bend':<10}", style="bold")
         t.append(f"{abs(view.lateral_deg):5.1f}° {side}\n", style=ZONE_STYLE[lz])
         turn = "right" if view.rotation_deg >= 0 else "left"
         t.append(f"{'twist':<10}", style="bold")
         t.append(f"{abs(view.rotation_deg):5.1f}° {turn}\n", style=ZONE_STYLE[tz])
+        t.append(f"limits: slouch {slouch_deg:.0f}°, back {view.extension_limit_deg:.0f}°\n", style="dim")
         t.append("neutral: " + ("calibrated" if view.calibrated else "estimated, press c"), style="dim")
         self.update(t)
         self.set_class(fz != "green", f"-{fz}")
@@ -88,18 +91,24 @@ class SittingPanel(Vertical):
 
 class HistoryPanel(Vertical):
     def compose(self) -> ComposeResult:
-        yield Label("flexion (+) / extension (−), last 5 min", classes="caption")
+        yield Label("flexion (+) / extension (−), last 5 min", classes="caption", id="caption-flexion")
         yield Sparkline([0.0], id="spark-flexion")
-        yield Label("twist, last 5 min", classes="caption")
+        yield Label("twist, last 5 min", classes="caption", id="caption-twist")
         yield Sparkline([0.0], id="spark-twist")
 
     def show(self, view: LiveView) -> None:
-        if view.history_flexion_deg:
-            # offset so that the sparkline's baseline is the largest extension shown
-            flex = view.history_flexion_deg
-            low = min(flex)
-            self.query_one("#spark-flexion", Sparkline).data = [v - low for v in flex]
-            self.query_one("#spark-twist", Sparkline).data = [abs(v) for v in view.history_rotation_deg]
+        flex = view.history_flexion_deg
+        if not flex:
+            return
+        # a sparkline scales to its own min..max: steps of a few degrees keep sensor noise flat
+        low = min(flex)
+        self.query_one("#spark-flexion", Sparkline).data = [round((v - low) / FLEXION_STEP_DEG) for v in flex]
+        self.query_one("#spark-twist", Sparkline).data = [round(abs(v) / TWIST_STEP_DEG)
+                                                          for v in view.history_rotation_deg]
+        twist_peak = max(abs(v) for v in view.history_rotation_deg)
+        self.query_one("#caption-flexion", Label).update(
+            f"flexion (+)/extension (−), 5 min: {low:+.0f}°…{max(flex):+.0f}°")
+        self.query_one("#caption-twist", Label).update(f"twist, 5 min: up to {twist_peak:.0f}°")
 
 
 class AlertPanel(Static):
