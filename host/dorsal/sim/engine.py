@@ -1,0 +1,185 @@
+"""The virtual wearable: SensorStream samples turned into the device's wire messages.
+
+Engines:
+
+* ``rig`` (CPython, in-process): the firmware's own app code on the firmware
+  rig's register-level IMU emulator and virtual clock (firmware/rig).
+* ``micropython``: the same firmware inside the real MicroPython unix port,
+  fed an IMU stream file (see micropython_engine.py).
+* ``encoder`` -- TEMPORARY ENGINE, used while the firmware rig cannot produce
+  frames: it encodes the simulated sensor's samples with the wire protocol
+  itself (true orientation as the quaternion, the chip's quantised accel and
+  gyro), so recordings and truth can be produced and compared in the
+  meantime. It does not exercise the firmware (no fusion, no FIFO).
+
+``VirtualWearable.next_messages(duration_s)`` returns ``WireMessage`` items in
+device order; ``info`` is the device-info dict a real device reports.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dorsal.protocol import wire
+from dorsal.sim.stream import SensorChunk, SensorStream
+
+ENGINES = ("cpython", "micropython", "encoder")
+FIRMWARE_VERSION = (0, 1, 0)
+#: Device clock at the first sample: a board has been up a few seconds by then.
+BOOT_OFFSET_MS = 2345
+PRESSURE_DECIMATION = 4  # barometer at a quarter of the IMU rate (25 Hz at 100 Hz)
+DEFAULT_MTU = 247
+
+
+@dataclass(frozen=True)
+class WireMessage:
+    """One message as the device sends it, with the device time (s since the run's start) it left."""
+
+    t_s: float
+    payload: bytes
+
+
+@dataclass
+class EncoderState:
+    seq: int = 0
+    pressure_seq: int = 0
+    pending_pressure: list[int] = field(default_factory=list)
+
+
+def _fixed(x: np.ndarray, lsb_per_unit: float) -> np.ndarray:
+    """wire.to_fixed, vectorized: round half away from zero, clamp to int16."""
+    v = np.asarray(x, dtype=np.float64) * lsb_per_unit
+    n = np.sign(v) * np.floor(np.abs(v) + 0.5)
+    return np.clip(n, -32768, 32767).astype("<i2")
+
+
+RECORD_DTYPE = np.dtype([(name, "<i2" if code == "h" else "<u2") for name, code, _ in wire.RECORD_FIELDS])
+assert RECORD_DTYPE.itemsize == wire.RECORD_SIZE
+
+
+class FrameEncoder:
+    """TEMPORARY ENGINE: wire frames from simulated samples without the firmware (vectorized)."""
+
+    def __init__(self, stream: SensorStream, records_per_frame: int):
+        self.stream = stream
+        self.records_per_frame = records_per_frame
+        self.period_us = int(round(1e6 / stream.rate_hz))
+        self.state = EncoderState()
+
+    def encode(self, chunk: SensorChunk) -> list[WireMessage]:
+        n = chunk.t_s.size
+        if n == 0:
+            return []
+        rec = np.zeros(n, RECORD_DTYPE)
+        q = chunk.truth.quat_sensor_earth
+        for i, name in enumerate(("qw", "qx", "qy", "qz")):
+            rec[name] = _fixed(q[:, i], wire.QUAT_ONE)
+        acc_per = wire.ACC_LSB_PER_G / wire.STANDARD_GRAVITY_MPS2
+        gyr_per = wire.GYRO_LSB_PER_DPS * 180.0 / np.pi
+        for i, axis in enumerate("xyz"):
+            rec["a" + axis] = _fixed(chunk.acc_mps2[:, i], acc_per)
+            rec["g" + axis] = _fixed(chunk.gyr_rps[:, i], gyr_per)
+        status = np.full(n, wire.ST_GYRO_BIAS_VALID, dtype=np.uint16)
+        status |= np.where(chunk.saturated & 1, wire.ST_ACC_SATURATED, 0).astype(np.uint16)
+        status |= np.where(chunk.saturated & 2, wire.ST_GYRO_SATURATED, 0).astype(np.uint16)
+        rec["status"] = status
+        raw = rec.tobytes()
+        out: list[WireMessage] = []
+        head = struct.Struct(wire.HEADER_FORMAT)
+        k = self.records_per_frame
+        period_s = 1.0 / self.stream.rate_hz
+        # frames are aligned to the run's sample index, so chunking does not change them
+        first = self.state.seq
+        pos = 0
+        while pos < n:
+            take = min(k - (first + pos) % k, n - pos)
+            seq = first + pos
+            t0_ms = (int(round(chunk.t_s[pos] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
+            msg = head.pack(wire.PROTOCOL_VERSION, wire.MSG_DATA, seq & 0xFFFFFFFF, t0_ms, self.period_us, take,
+                            wire.RECORD_SIZE) + raw[pos * wire.RECORD_SIZE : (pos + take) * wire.RECORD_SIZE]
+            out.append(WireMessage(float(chunk.t_s[pos + take - 1] + period_s), msg))
+            pos += take
+        self.state.seq += n
+        if chunk.pressure_pa is not None:
+            out.extend(self._pressure(chunk))
+            out.sort(key=lambda m: m.t_s)
+        return out
+
+    def _pressure(self, chunk: SensorChunk) -> list[WireMessage]:
+        dec = PRESSURE_DECIMATION
+        start = self.stream.index - chunk.t_s.size
+        idx = np.flatnonzero((start + np.arange(chunk.t_s.size)) % dec == 0)
+        if idx.size == 0:
+            return []
+        values = np.round(chunk.pressure_pa[idx] * wire.PRESSURE_LSB_PER_PA).astype(np.int64)
+        per_frame = 25
+        out = []
+        period_us = int(round(1e6 * dec / self.stream.rate_hz))
+        for j in range(0, idx.size, per_frame):
+            part = idx[j : j + per_frame]
+            seq = (start + part[0]) // dec
+            t0_ms = (int(round(chunk.t_s[part[0]] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
+            msg = wire.encode_pressure(seq, t0_ms, period_us, [int(v) for v in values[j : j + per_frame]])
+            out.append(WireMessage(float(chunk.t_s[part[-1]] + dec / self.stream.rate_hz), msg))
+        return out
+
+
+class VirtualWearable:
+    """A simulated person wearing a device: ``next_messages(duration_s)`` until ``done``.
+
+    ``engine="cpython"`` runs the firmware's own app on the firmware rig when it
+    is importable; otherwise (and with ``engine="encoder"``) the temporary
+    FrameEncoder produces the frames and ``engine_used`` says so.
+    """
+
+    def __init__(self, scenario: str, seed: int = 0, rate_hz: float = 100.0, imu: str = "mpu6050",
+                 duration_s: float | None = None, engine: str = "cpython", mtu: int = DEFAULT_MTU,
+                 barometer: bool = True, board: str = "xiao-esp32c3"):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+        self.stream = SensorStream(scenario, seed, rate_hz, imu, duration_s, barometer=barometer)
+        self.imu = imu
+        self.board = board
+        self.records_per_frame = wire.records_per_frame(mtu)
+        self.engine_used = "encoder"
+        self._backend: Any = None
+        if engine in ("cpython", "micropython"):
+            from dorsal.sim import rig_engine
+
+            if rig_engine.available():
+                self._backend = rig_engine.make_backend(self, engine)
+                self.engine_used = engine
+            elif engine == "micropython":
+                raise RuntimeError("the firmware rig is not available, so the firmware cannot run under MicroPython")
+        if self._backend is None:
+            self._backend = FrameEncoder(self.stream, self.records_per_frame)
+
+    @property
+    def done(self) -> bool:
+        return self.stream.done
+
+    @property
+    def rate_hz(self) -> float:
+        return self.stream.rate_hz
+
+    @property
+    def info(self) -> dict[str, Any]:
+        caps = wire.CAP_BACKLOG | wire.CAP_BATTERY
+        if self.stream.baro is not None:
+            caps |= wire.CAP_BAROMETER
+        payload = wire.encode_info(FIRMWARE_VERSION, caps, int(round(self.rate_hz)), 0, self.board, self.imu,
+                                   "dorsal-sim")
+        return dict(wire.decode_info(payload))
+
+    def next_messages(self, duration_s: float) -> list[WireMessage]:
+        chunk = self.stream.next_chunk(duration_s)
+        return self._backend.encode(chunk)
+
+    def close(self) -> None:
+        close = getattr(self._backend, "close", None)
+        if close is not None:
+            close()
