@@ -187,3 +187,28 @@ def test_every_advice_text_is_calm_and_cites_its_source() -> None:
         assert "!" not in a.text  # calm
     sitting = next(a for a in advice if a.key == "sitting-breaks")
     assert "1 h 30 min" in sitting.text and "WHO 2020" in sitting.source
+
+
+def test_cli_keeps_the_history_export_delete_a_day_delete_everything(tmp_path: Path) -> None:
+    with week_store(tmp_path / "history.sqlite3", pain_days=[END]):
+        pass
+    env = {**os.environ, "DORSAL_HOME": str(tmp_path)}
+
+    def dorsal(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([DORSAL, "report", *args], env=env, capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+
+    assert dorsal("--export", str(tmp_path / "all.json")).returncode == 0
+    before = json.loads((tmp_path / "all.json").read_text())
+    assert END in [d["day"] for d in before["days"]] and len(before["days"]) == 13
+    assert dorsal("--export", str(tmp_path / "all.csv")).returncode == 0
+    assert len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 13
+    assert dorsal("--delete-day", END).returncode == 0
+    out = dorsal("--day", END, "--json")
+    assert json.loads(out.stdout)["days"][0]["worn_s"] == 0
+    refused = dorsal("--delete-all")
+    assert refused.returncode == 2 and "needs --yes" in refused.stderr
+    assert dorsal("--day", "2026-03-12", "--json").stdout.count('"worn_s": 0') == 0
+    assert dorsal("--delete-all", "--yes").returncode == 0
+    with Store(tmp_path / "history.sqlite3") as store:
+        assert store.days() == [] and store.integrity_check() == "ok"
