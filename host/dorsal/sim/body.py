@@ -199,7 +199,10 @@ def pose(plan: Plan, t: np.ndarray) -> Pose:
     # postural sway of the whole body (a few mm at the hips)
     xy = xy + (0.003 * gain)[:, None] * np.sin(2 * np.pi * plan.sway_freq_hz[0][None, :2] * t[:, None]
                                                  + plan.sway_phase_rad[1][None, :2])
-    z = (plan.height_m(t) + w_env * walk.column("bounce_m")[wk] * np.cos(w_phase)
+    # vertical bounce: lowest at heel strike, with a second harmonic that makes the upward
+    # (impact) peak of acceleration sharper than the downward one, as in real gait
+    bounce = -(np.cos(w_phase) + walk.column("bounce_h2")[wk] * np.cos(2 * w_phase))
+    z = (plan.height_m(t) + w_env * walk.column("bounce_m")[wk] * bounce
          - push * press.column("press_m")[pk])
     pivot = np.column_stack([xy, z])
     lever = LEVER_B + np.outer(breath, [plan.breath_m, 0.0, 0.0])

@@ -4,7 +4,7 @@ Figures used here (rounded, for an adult; engineering choices, not norms):
 hip height standing 0.95 m and on an office chair 0.50 m (so the sensor rises
 ~0.45 m on standing up, SEED_NOTES.md: 40-50 cm); a sit-to-stand lasts ~2-3 s
 with ~30-40 deg of trunk lean (checked against UMAFall, see tests/sim);
-walking cadence 100-120 steps/min at 1.1-1.4 m/s with ~2 cm vertical bounce
+walking cadence 95-115 steps/min at 1.1-1.4 m/s with ~2 cm vertical bounce
 of the upper trunk; stairs 0.17 m per step at 80-95 steps/min; breathing
 12-18 /min; upright desk sitting 2-6 deg of flexion, slouched 14-25 deg
 (SEED_NOTES.md: ~12 deg habitual, 10 deg threshold).
@@ -84,7 +84,7 @@ class Choreographer:
         p, t = self.plan, self.t
         low = self.posture == "floor"
         dur = self.u(2.0, 2.8) * (1.6 if low else 1.0)  # sit-to-stand
-        lean = self.u(30, 42) if not low else self.u(40, 55)
+        lean = self.u(32, 55) if not low else self.u(45, 60)
         p.base_pitch_deg.move(t, 0.6, 0.0)
         p.flexion_deg.move(t, 0.8, self.u(-1, 2))
         p.gesture_flexion_deg.move(t, 0.38 * dur, lean)
@@ -107,7 +107,7 @@ class Choreographer:
         p, t = self.plan, self.t
         low = seat_m < 0.3
         dur = self.u(2.2, 3.0) * (1.6 if low else 1.0)  # stand-to-sit: a little slower than rising
-        lean = self.u(25, 38) if not low else self.u(40, 55)
+        lean = self.u(28, 50) if not low else self.u(45, 60)
         p.gesture_flexion_deg.move(t, 0.4 * dur, lean)
         p.path.add(t + 0.3 * dur, 0.5 * dur, -self.u(0.10, 0.16), np.radians(p.heading_deg.value), 0.5)
         p.height_m.move(t + 0.2 * dur, 0.6 * dur, self.floor_m + seat_m)
@@ -171,8 +171,9 @@ class Choreographer:
             p.height_m.move(t + ramp_s * 0.5, duration_s - ramp_s, self.floor_m + STAND_M, ramp_frac=0.1)
             p.gesture_flexion_deg.move(t, 1.0, self.u(5, 10) if stairs > 0 else self.u(0, 4))
             p.gesture_flexion_deg.move(t + duration_s - 1.0, 1.0, 0.0)
-        bounce = self.u(0.018, 0.026) * (0.8 if stairs else 1.0)
-        p.walking.add(t, t + duration_s, f_hz, ramp_s, bounce_m=bounce, ap_m=self.u(0.008, 0.014),
+        bounce = self.u(0.016, 0.022) * (0.8 if stairs else 1.0)
+        p.walking.add(t, t + duration_s, f_hz, ramp_s, bounce_m=bounce, bounce_h2=self.u(0.1, 0.2),
+                      ap_m=self.u(0.008, 0.014),
                       ml_m=self.u(0.015, 0.025), rot_deg=self.u(2, 5), lat_deg=self.u(1.5, 3.5),
                       flex_deg=self.u(0.8, 1.6))
         self.activity("walking", t + 0.5 * ramp_s)
@@ -261,8 +262,12 @@ class Choreographer:
         # slow posture: drift into a slouch, stay a while, sit up again
         ts = start
         while ts < end - 10:
-            drift = min(self.u(*drift_s), end - ts - 5)
-            ts = p.flexion_deg.move(ts, drift, self.u(*slouch_deg), ramp_frac=0.15)
+            # the slouch creeps in at its own pace: a short bout ends partway there
+            planned = self.u(*drift_s)
+            drift = min(planned, end - ts - 5)
+            here = p.flexion_deg.value
+            level = here + (self.u(*slouch_deg) - here) * drift / planned
+            ts = p.flexion_deg.move(ts, drift, level, ramp_frac=0.15)
             ts += min(self.u(*hold_s), max(0.0, end - ts - 5))
             if ts >= end - 5:
                 break
@@ -325,6 +330,7 @@ class Choreographer:
 
     def _chair_back_extension(self, extension_deg: tuple[float, float] = (10, 18), reps: tuple[float, float] = (3, 5)) -> None:
         self.sit_down(LOW_CHAIR_M)
+        self.plan.flexion_deg.move(self.t, 1.5, self.u(0, 3))  # upright at the front edge of the seat
         self.hold(self.u(2, 4))
         for _ in range(int(draw(self.rng, reps))):
             # leaning back over the chair back while breathing out slowly
@@ -350,7 +356,7 @@ class Choreographer:
         self.t = t + n / breath_hz + self.u(3, 6)
         self.sit_up()
 
-    def _ball_rollout(self, minutes: tuple[float, float] = (1.5, 3.0), extension_deg: tuple[float, float] = (10, 18)) -> None:
+    def _ball_rollout(self, minutes: tuple[float, float] = (1.5, 3.0), extension_deg: tuple[float, float] = (8, 13)) -> None:
         self.sit_down(BALL_M)
         p, t = self.plan, self.t
         d = self.u(3, 4)
@@ -363,7 +369,7 @@ class Choreographer:
         self.hold(self.u(15, 30))  # relax over the ball
         roll_s = 60 * self.u(*minutes)
         p.rolling.add(self.t, self.t + roll_s, self.u(0.1, 0.18), 3.0, pitch_deg=self.u(8, 14),
-                      travel_m=self.u(0.10, 0.18), flex_deg=0.3 * ext)
+                      travel_m=self.u(0.10, 0.18), flex_deg=0.25 * ext)
         self.t += roll_s
         p.gesture_flexion_deg.move(self.t, 2.0, 0.0)
         self.sit_up()

@@ -129,7 +129,7 @@ def _run_step(ch: Choreographer, step: Step, duration_s: float, params: dict[str
     elif kind == "stand":
         ch.stand(duration_s)
     elif kind == "walk":
-        ch.walk(duration_s, cadence_spm=ch.u(100, 120), speed_mps=ch.u(1.1, 1.4))
+        ch.walk(duration_s, cadence_spm=ch.u(95, 115), speed_mps=ch.u(1.1, 1.4))
     elif kind == "stairs":
         direction = int(params.get("direction", 1))
         ch.walk(duration_s, cadence_spm=ch.u(80, 95), speed_mps=ch.u(0.35, 0.5), stairs=direction, turn=False)
