@@ -18,6 +18,8 @@ from dorsal.dashboard.widgets.spine import SpineView
 class MainScreen(Screen[None]):
     #: set once the panels exist (a live update can arrive between push and mount)
     ready = False
+    _slow_second = -1
+    _alerts_key: object = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -58,6 +60,7 @@ class MainScreen(Screen[None]):
         """Back from another screen: show the newest picture at once."""
         view = getattr(self.app, "last_view", None)
         if view is not None:
+            self._slow_second = -1
             self.show_live(view)
 
     def show_live(self, view: LiveView) -> None:
@@ -69,10 +72,15 @@ class MainScreen(Screen[None]):
         spine.zone = flexion_zone(view.flexion_deg, slouch_deg, view.extension_limit_deg)
         self.query_one(AnglesPanel).show(view, slouch_deg)
         self.query_one(TwistIndicator).show(view.rotation_deg)
-        self.query_one(SittingPanel).show(view)
-        self.query_one(HistoryPanel).show(view)
-        self.query_one(AlertPanel).show(view)
-        self.query_one(TodayPanel).show(view)
+        # the slow panels change once a second at most (their figures are whole seconds):
+        # redrawing them with every batch would only cost CPU
+        alerts_key = (tuple((a.kind, a.level) for a in view.alerts), view.snoozed)
+        if int(view.t_s) != self._slow_second or alerts_key != self._alerts_key:
+            self._slow_second, self._alerts_key = int(view.t_s), alerts_key
+            self.query_one(SittingPanel).show(view)
+            self.query_one(HistoryPanel).show(view)
+            self.query_one(AlertPanel).show(view)
+            self.query_one(TodayPanel).show(view)
 
     def show_link(self, state: str, stats: LinkStats, device: str | None) -> None:
         if not self.ready:

@@ -1,0 +1,77 @@
+"""`dorsal demo` in a real terminal: tmux runs it at 100x30, we read the screen, press keys and quit.
+
+tmux is installed by the project's own set-up (`make setup` installs the Debian package when missing).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from dorsal.paths import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str) -> str:
+        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20)
+        return out.stdout
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "demo")
+
+    def wait_for(self, text: str, timeout_s: float = 30.0) -> str:
+        end = time.monotonic() + timeout_s
+        screen = ""
+        while time.monotonic() < end:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} did not appear on the screen:\n{screen}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path):  # type: ignore[no-untyped-def]
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is missing: `make setup` installs it (Debian package tmux)")
+    t = Tmux(f"dorsal-test-{uuid.uuid4().hex[:8]}")
+    yield t
+    t("kill-server")
+
+
+def test_demo_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    env = f"DORSAL_HOME={shlex.quote(str(tmp_path / 'home'))} TERM=xterm-256color"
+    cmd = f"{env} {shlex.quote(sys.executable)} -m dorsal.cli demo; echo \"dorsal exited $?\"; sleep 60"
+    tmux("new-session", "-d", "-s", "demo", "-x", "100", "-y", "30", "-c", str(ROOT), cmd)
+    screen = tmux.wait_for("SIMULATION")
+    assert "posture" in screen and "device" in screen and "stretch coach" in screen
+    tmux.wait_for("Streaming.")
+    # the tour shows the first alert (slouching) within seconds at the default speed
+    screen = tmux.wait_for("Slouching", timeout_s=40)
+    assert "Sit back" in screen
+    tmux("send-keys", "-t", "demo", "?")
+    assert "Looking after your back" in tmux.wait_for("Keys")
+    tmux("send-keys", "-t", "demo", "Escape")
+    tmux.wait_for("side view")
+    tmux("send-keys", "-t", "demo", "s")
+    screen = tmux.wait_for("Choose a stretch")
+    assert "Standing back lean" in screen
+    tmux("send-keys", "-t", "demo", "Escape")
+    tmux.wait_for("side view")
+    tmux("send-keys", "-t", "demo", "q")
+    screen = tmux.wait_for("dorsal exited", timeout_s=15)
+    assert "dorsal exited 0" in screen
+    assert "Traceback" not in screen
