@@ -71,3 +71,17 @@ def test_progress_bar_goes_to_stderr_when_asked(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "100.0%" in captured.err and "real time" in captured.err
     assert "%" not in captured.out
+
+
+def test_frames_do_not_depend_on_how_the_run_is_chunked():
+    from dorsal.sim.engine import VirtualWearable
+
+    def payloads(chunk_s: float) -> list[bytes]:
+        vw = VirtualWearable("seated-twist", seed=2, duration_s=30, engine="encoder")
+        out = []
+        while not vw.done:
+            out += [m.payload for m in vw.next_messages(chunk_s)]
+        return out
+
+    a, b = payloads(30.0), payloads(0.737)
+    assert a == b and len(a) > 300

@@ -19,7 +19,7 @@ device order; ``info`` is the device-info dict a real device reports.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ FIRMWARE_VERSION = (0, 1, 0)
 #: Device clock at the first sample: a board has been up a few seconds by then.
 BOOT_OFFSET_MS = 2345
 PRESSURE_DECIMATION = 4  # barometer at a quarter of the IMU rate (25 Hz at 100 Hz)
+PRESSURE_PER_FRAME = 25  # one pressure message a second at 100 Hz
 DEFAULT_MTU = 247
 
 
@@ -47,7 +48,6 @@ class WireMessage:
 class EncoderState:
     seq: int = 0
     pressure_seq: int = 0
-    pending_pressure: list[int] = field(default_factory=list)
 
 
 def _fixed(x: np.ndarray, lsb_per_unit: float) -> np.ndarray:
@@ -69,11 +69,27 @@ class FrameEncoder:
         self.records_per_frame = records_per_frame
         self.period_us = int(round(1e6 / stream.rate_hz))
         self.state = EncoderState()
+        self._pending_raw = bytearray()
+        self._pending_t: list[float] = []
+        self._pending_p: list[tuple[float, int]] = []
 
     def encode(self, chunk: SensorChunk) -> list[WireMessage]:
+        """Frames for a chunk; records of an unfinished frame wait for the next chunk (or ``flush``)."""
         n = chunk.t_s.size
-        if n == 0:
-            return []
+        if n:
+            self._pending_raw += self._records(chunk).tobytes()
+            self._pending_t.extend(chunk.t_s.tolist())
+            if chunk.pressure_pa is not None:
+                start = self.stream.index - n
+                keep = (start + np.arange(n)) % PRESSURE_DECIMATION == 0
+                values = np.round(chunk.pressure_pa[keep] * wire.PRESSURE_LSB_PER_PA).astype(np.int64)
+                self._pending_p.extend(zip(chunk.t_s[keep].tolist(), values.tolist()))
+        out = self._frames(final=self.stream.done)
+        out.sort(key=lambda m: (m.t_s, m.payload[1]))
+        return out
+
+    def _records(self, chunk: SensorChunk) -> np.ndarray:
+        n = chunk.t_s.size
         rec = np.zeros(n, RECORD_DTYPE)
         q = chunk.truth.quat_sensor_earth
         for i, name in enumerate(("qw", "qx", "qy", "qz")):
@@ -87,44 +103,40 @@ class FrameEncoder:
         status |= np.where(chunk.saturated & 1, wire.ST_ACC_SATURATED, 0).astype(np.uint16)
         status |= np.where(chunk.saturated & 2, wire.ST_GYRO_SATURATED, 0).astype(np.uint16)
         rec["status"] = status
-        raw = rec.tobytes()
+        return rec
+
+    def _frames(self, final: bool) -> list[WireMessage]:
         out: list[WireMessage] = []
         head = struct.Struct(wire.HEADER_FORMAT)
         k = self.records_per_frame
         period_s = 1.0 / self.stream.rate_hz
-        # frames are aligned to the run's sample index, so chunking does not change them
-        first = self.state.seq
+        size = wire.RECORD_SIZE
+        avail = len(self._pending_t)
         pos = 0
-        while pos < n:
-            take = min(k - (first + pos) % k, n - pos)
-            seq = first + pos
-            t0_ms = (int(round(chunk.t_s[pos] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
+        while avail - pos >= k or (final and pos < avail):
+            take = min(k, avail - pos)
+            seq = self.state.seq
+            t0_ms = (int(round(self._pending_t[pos] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
             msg = head.pack(wire.PROTOCOL_VERSION, wire.MSG_DATA, seq & 0xFFFFFFFF, t0_ms, self.period_us, take,
-                            wire.RECORD_SIZE) + raw[pos * wire.RECORD_SIZE : (pos + take) * wire.RECORD_SIZE]
-            out.append(WireMessage(float(chunk.t_s[pos + take - 1] + period_s), msg))
+                            size) + bytes(self._pending_raw[pos * size : (pos + take) * size])
+            out.append(WireMessage(float(self._pending_t[pos + take - 1] + period_s), msg))
+            self.state.seq += take
             pos += take
-        self.state.seq += n
-        if chunk.pressure_pa is not None:
-            out.extend(self._pressure(chunk))
-            out.sort(key=lambda m: m.t_s)
-        return out
-
-    def _pressure(self, chunk: SensorChunk) -> list[WireMessage]:
-        dec = PRESSURE_DECIMATION
-        start = self.stream.index - chunk.t_s.size
-        idx = np.flatnonzero((start + np.arange(chunk.t_s.size)) % dec == 0)
-        if idx.size == 0:
-            return []
-        values = np.round(chunk.pressure_pa[idx] * wire.PRESSURE_LSB_PER_PA).astype(np.int64)
-        per_frame = 25
-        out = []
-        period_us = int(round(1e6 * dec / self.stream.rate_hz))
-        for j in range(0, idx.size, per_frame):
-            part = idx[j : j + per_frame]
-            seq = (start + part[0]) // dec
-            t0_ms = (int(round(chunk.t_s[part[0]] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
-            msg = wire.encode_pressure(seq, t0_ms, period_us, [int(v) for v in values[j : j + per_frame]])
-            out.append(WireMessage(float(chunk.t_s[part[-1]] + dec / self.stream.rate_hz), msg))
+        del self._pending_raw[: pos * size]
+        del self._pending_t[:pos]
+        per = PRESSURE_PER_FRAME
+        dec_s = PRESSURE_DECIMATION / self.stream.rate_hz
+        period_us = int(round(1e6 * dec_s))
+        pp = 0
+        while len(self._pending_p) - pp >= per or (final and pp < len(self._pending_p)):
+            part = self._pending_p[pp : pp + per]
+            t0_ms = (int(round(part[0][0] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
+            msg = wire.encode_pressure(self.state.pressure_seq, t0_ms, period_us, [v for _, v in part])
+            # sent with the data frame completed by the same sample, so chunking cannot reorder them
+            out.append(WireMessage(float(part[-1][0] + 1.0 / self.stream.rate_hz), msg))
+            self.state.pressure_seq += len(part)
+            pp += len(part)
+        del self._pending_p[:pp]
         return out
 
 
