@@ -62,7 +62,7 @@ def test_day_report_in_the_terminal_shows_the_hour_strip(tmp_path: Path) -> None
     assert "t" in events[18:20]
     assert "sitting bouts 3, longest 0h50, 3 over the 30-min limit" in text
     assert "pain reports 1" in text
-    assert "You reported pain today" in text
+    assert "You reported pain on Friday 2026-03-13" in text
 
 
 def test_week_report_has_bars_and_a_trend(tmp_path: Path) -> None:
@@ -186,7 +186,7 @@ def test_every_advice_text_is_calm_and_cites_its_source() -> None:
         assert a.source and not any(word in a.text.lower() for word in MEDICAL_CLAIMS)
         assert "!" not in a.text  # calm
     sitting = next(a for a in advice if a.key == "sitting-breaks")
-    assert "1 h 30 min" in sitting.text and "WHO 2020" in sitting.source
+    assert "1 h 30 min" in sitting.text and f"on {dt.date.fromisoformat(END):%A} {END}" in sitting.text and "WHO 2020" in sitting.source
 
 
 def test_cli_keeps_the_history_export_delete_a_day_delete_everything(tmp_path: Path) -> None:

@@ -78,11 +78,12 @@ def advise(history: Sequence[DayFigures], today: str) -> list[Advice]:
                 SAFETY_NOTES))
     week = days_back(7)
     today_fig = by_day.get(today)
+    when = "today" if end == dt.date.today() else f"on {end:%A %Y-%m-%d}"
     if today_fig is not None and today_fig.pain_reports > 0:
         out.append(Advice(
             "pain-today",
-            "You reported pain today. Stop any stretch or movement that hurts, and notice how your back "
-            "feels before trying it again. Overdoing it can injure.",
+            f"You reported pain {when}. Stop any stretch or movement that hurts, and notice how your back "
+            "feels before trying it again: overdoing it can do harm.",
             SAFETY_NOTES))
     limit = week[0].twist_limit_per_day if week else 4
     twist_days = [d for d in week if d.twists > d.twist_limit_per_day]
@@ -106,7 +107,8 @@ def advise(history: Sequence[DayFigures], today: str) -> list[Advice]:
     if today_fig is not None and today_fig.sitting_bouts_over_limit > 0:
         out.append(Advice(
             "sitting-breaks",
-            f"Your longest time sitting without a break today was {_fmt_duration(today_fig.longest_sitting_bout_s)}. "
+            f"Your longest time sitting without a break {when} was "
+            f"{_fmt_duration(today_fig.longest_sitting_bout_s)}. "
             f"Standing up or walking for a minute or two at least every "
             f"{_fmt_duration(today_fig.sitting_limit_s)} is a common recommendation.",
             SITTING_SOURCE))

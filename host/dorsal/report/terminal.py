@@ -7,6 +7,7 @@ Each activity has its own glyph so the charts read without colour; colour
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 
 from dorsal.report.build import Report
 from dorsal.report.figures import ACTIVITIES, HOURS, DayFigures
@@ -151,6 +152,6 @@ def render(report: Report, color: bool = False) -> str:
         out.append("")
         out.append("advice:")
         for a in report.advice:
-            out.append(f"  - {a.text}")
-            out.append(f"    (from {a.source})")
+            out += textwrap.wrap(a.text, 100, initial_indent="  - ", subsequent_indent="    ")
+            out += textwrap.wrap(f"(from {a.source})", 100, initial_indent="    ", subsequent_indent="     ")
     return "\n".join(out) + "\n"
