@@ -236,3 +236,20 @@ async def _quit_key_ends_the_app(recording, replay, dorsal_home, screen_text, wa
         await pilot.press("q")
         await pilot.pause()
     assert link.closed and app.return_code in (0, None)
+
+
+def test_simulator_wearable_shows_a_deep_back_lean(dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(_simulator_wearable_shows_a_deep_back_lean(dorsal_home, screen_text, wait_for))
+
+
+async def _simulator_wearable_shows_a_deep_back_lean(dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
+    """dorsal.sim's virtual wearable (its board sits askew, as a real one does), neutral estimated."""
+    from dorsal.dashboard.simsource import SimWearableLink
+
+    link = SimWearableLink("unsafe-deep-back-lean", speed=0)
+    app = make_app(link, simulated=True, estimate_neutral=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: ("excessive_extension", 1) in app.escalations, timeout_s=20)
+        await pilot.pause(0.1)
+        assert app.tracker.neutral_estimated
+        assert "SIMULATION" in screen_text(app)

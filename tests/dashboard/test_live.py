@@ -21,13 +21,16 @@ def feed_all(tracker: LiveTracker, path, batch: int = 10) -> list:  # type: igno
 
 
 def test_angles_round_trip_through_quaternions() -> None:
-    angles = np.array([[20.0, 0, 0], [-15, 0, 0], [0, 10, 0], [0, 0, 30], [10, 5, -20]])
+    angles = np.array([[20.0, 0, 0], [-15, 0, 0], [0, 10, 0], [0, 0, 30], [-30, 0, 0]])
     r0 = rotation_matrices(DEFAULT_NEUTRAL[None])[0]
-    q = quaternions_from_matrices(r0[None] @ body_matrices(angles))
-    got = angles_of(q, DEFAULT_NEUTRAL)
-    np.testing.assert_allclose(got.flexion_deg, angles[:, 0], atol=1e-6)
-    np.testing.assert_allclose(got.lateral_deg, angles[:, 1], atol=1e-6)
-    np.testing.assert_allclose(got.rotation_deg[:4], angles[:4, 2], atol=1e-6)
+    for heading_deg in (0.0, 90.0, 200.0):  # whichever way the wearer faces
+        h = np.radians(heading_deg)
+        rz = np.array([[np.cos(h), -np.sin(h), 0], [np.sin(h), np.cos(h), 0], [0, 0, 1]])
+        q = quaternions_from_matrices((rz @ r0)[None] @ body_matrices(angles))
+        got = angles_of(q, DEFAULT_NEUTRAL, reference_heading_rad=h)
+        np.testing.assert_allclose(got.flexion_deg, angles[:, 0], atol=1e-6)
+        np.testing.assert_allclose(got.lateral_deg, angles[:, 1], atol=1e-6)
+        np.testing.assert_allclose(got.rotation_deg, angles[:, 2], atol=1e-6)
 
 
 def test_slouching_escalates_notice_then_bell_then_buzz(recording) -> None:  # type: ignore[no-untyped-def]

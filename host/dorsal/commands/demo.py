@@ -34,6 +34,15 @@ def open_demo_link(scenario: str, speed: float, link: str) -> Any:
         raise DorsalError("--speed must be 0 or more")
     if link == "direct" and scenario in SCENARIOS:
         return ScriptLink(scenario, speed=speed)
+    if link == "direct":
+        from dorsal.sim import SCENARIOS as SIM_SCENARIOS
+
+        if scenario not in SIM_SCENARIOS:
+            known = ", ".join([*SCENARIOS, *SIM_SCENARIOS])
+            raise DorsalError(f"no scenario {scenario!r}; known: {known}")
+        from dorsal.dashboard.simsource import SimWearableLink
+
+        return SimWearableLink(scenario, speed=speed)
     try:
         from dorsal.links import open_link
     except ImportError as exc:
@@ -48,4 +57,6 @@ def run(args: argparse.Namespace) -> int:
     from dorsal.dashboard import run_dashboard
 
     link = open_demo_link(args.scenario, args.speed, args.link)
-    return run_dashboard(link, simulated=True, auto_coach=True, use_store=not args.no_store)
+    # the simulated wearer's board sits a little askew (as a real one does): without a stored
+    # calibration the neutral is estimated from the first still seconds
+    return run_dashboard(link, simulated=True, auto_coach=True, use_store=not args.no_store, estimate_neutral=True)

@@ -41,14 +41,14 @@ class DorsalApp(App[int]):
 
     def __init__(self, link: Link, simulated: bool = False, store_path: Path | None = None,
                  use_store: bool = True, thresholds: Thresholds | None = None, auto_coach: bool = False,
-                 device: str | None = None, calibrate_only: bool = False) -> None:
+                 device: str | None = None, calibrate_only: bool = False, estimate_neutral: bool = False) -> None:
         super().__init__()
         #: `dorsal calibrate`: only the calibration screen, the app exits once it is saved
         self.calibrate_only = calibrate_only
         self.link = link
         self.simulated = simulated
         self.auto_coach = auto_coach
-        self.tracker = LiveTracker(thresholds or Thresholds())
+        self.tracker = LiveTracker(thresholds or Thresholds(), estimate_neutral_s=5.0 if estimate_neutral else 0.0)
         self.extension_limit = ExtensionLimit(self.tracker.thresholds.extension_limit_deg)
         self.last_view: LiveView | None = None
         self.link_state = "connecting"

@@ -41,6 +41,20 @@ class Calibration:
                    str(data.get("source", "calibrated")), float(data.get("t_unix_s", 0.0)))  # type: ignore[arg-type]
 
 
+def motion_rps(samples: np.ndarray) -> float:
+    """How fast the trunk turns over a batch, rad/s, from the orientation itself (first to last sample).
+
+    The fused orientation is used rather than the raw gyroscope, whose bias (up to a few deg/s on
+    an MPU-6050) would hide a still moment."""
+    if len(samples) < 2:
+        return 0.0
+    q = np.stack([samples["qw"], samples["qx"], samples["qy"], samples["qz"]], axis=1).astype(np.float64)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    dot = min(1.0, abs(float(q[0] @ q[-1])))
+    span_s = float(samples["t_s"][-1] - samples["t_s"][0])
+    return 2 * float(np.arccos(dot)) / span_s if span_s > 0 else 0.0
+
+
 def mean_quaternion(q: np.ndarray) -> np.ndarray:
     """Mean of nearby unit quaternions (N, 4): signs aligned to the first, averaged, normalised."""
     q = np.asarray(q, dtype=np.float64)
@@ -67,9 +81,8 @@ class CalibrationFlow:
         t = float(samples["t_s"][-1])
         dt = 0.0 if self._last_t_s is None else max(0.0, t - self._last_t_s)
         self._last_t_s = t
-        gyro = np.sqrt(samples["gx_rps"].astype(float) ** 2 + samples["gy_rps"] ** 2 + samples["gz_rps"] ** 2)
         q = np.stack([samples["qw"], samples["qx"], samples["qy"], samples["qz"]], axis=1).astype(float)
-        still = float(np.mean(gyro)) < STILL_RPS
+        still = motion_rps(samples) < STILL_RPS
         if self.step == "still":
             if still:
                 self.held_s += dt

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dorsal.dashboard.alerts import Alert, AlertBook, Escalation
-from dorsal.dashboard.posture import DEFAULT_NEUTRAL, angles_of
+from dorsal.dashboard.posture import DEFAULT_NEUTRAL, Angles, angles_of, heading_rad
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Thresholds:
 
 
 HISTORY_S = 300
+#: time constant of the twist reference heading (s): a twist lasts seconds, a chair turn stays
+HEADING_FOLLOW_S = 60.0
 TWIST_ALERT_S = 300.0
 
 
@@ -82,6 +84,8 @@ class LiveTracker:
     thresholds: Thresholds = field(default_factory=Thresholds)
     neutral: np.ndarray = field(default_factory=lambda: DEFAULT_NEUTRAL.copy())
     calibrated: bool = False
+    #: without a calibration, take the neutral from the first still, upright seconds (0 disables)
+    estimate_neutral_s: float = 0.0
 
     def __post_init__(self) -> None:
         self.alerts = AlertBook()
@@ -111,13 +115,18 @@ class LiveTracker:
         #: |acceleration| over the last ~2 s at 100 Hz: enough for one or two steps
         self._acc_window: deque[float] = deque(maxlen=200)
         self._last_twist_s = float("-inf")
+        self._ref_heading_rad: float | None = None
+        self._estimate_quats: list[np.ndarray] = []
+        self._estimate_held_s = 0.0
+        self.neutral_estimated = False
 
     def set_neutral(self, neutral: np.ndarray, calibrated: bool = True) -> None:
         """Use a new neutral; the current angles are re-measured against it at once."""
         self.neutral = np.asarray(neutral, dtype=np.float64)
         self.calibrated = calibrated
+        self._ref_heading_rad = float(heading_rad(self.neutral[None, :])[0])
         if self.samples:
-            ang = angles_of(self._last_q[None, :], self.neutral)
+            ang = angles_of(self._last_q[None, :], self.neutral, self._ref_heading_rad)
             self.flexion_deg = float(ang.flexion_deg[0])
             self.lateral_deg = float(ang.lateral_deg[0])
             self.rotation_deg = float(ang.rotation_deg[0])
@@ -132,7 +141,10 @@ class LiveTracker:
         if n == 0:
             return []
         q = np.stack([samples["qw"], samples["qx"], samples["qy"], samples["qz"]], axis=1)
-        ang = angles_of(q, self.neutral)
+        psi = heading_rad(q)
+        if self._ref_heading_rad is None:
+            self._ref_heading_rad = float(psi[0])
+        ang = angles_of(q, self.neutral, self._ref_heading_rad)
         acc = np.sqrt(samples["ax_mps2"].astype(np.float64) ** 2 + samples["ay_mps2"] ** 2 + samples["az_mps2"] ** 2)
         t = samples["t_s"]
         self.samples += n
@@ -142,6 +154,8 @@ class LiveTracker:
         if self._last_t_s is None and n > 1:
             dt_s = float(t[-1] - t[0])
         self._last_t_s = self.t_s
+        if self.estimate_neutral_s > 0 and not (self.calibrated or self.neutral_estimated):
+            ang = self._estimate_neutral(samples, q, ang, dt_s)
         self.flexion_deg = float(ang.flexion_deg[-1])
         self.lateral_deg = float(ang.lateral_deg[-1])
         self.rotation_deg = float(ang.rotation_deg[-1])
@@ -167,7 +181,26 @@ class LiveTracker:
         extension = -float(np.min(ang.flexion_deg))
         self._extension_s = self._extension_s + dt_s if extension > th.extension_limit_deg else 0.0
         self._history(t, ang)
+        # the twist reference follows the heading slowly: turning the chair fades out, a twist does not
+        turn = float(np.angle(np.exp(1j * (psi[-1] - self._ref_heading_rad))))
+        self._ref_heading_rad += turn * min(1.0, dt_s / HEADING_FOLLOW_S)
         return self.alerts.update(self.t_s, self.conditions())
+
+    def _estimate_neutral(self, samples: np.ndarray, q: np.ndarray, ang: Angles, dt_s: float) -> Angles:
+        from dorsal.dashboard.calibration import STILL_RPS, mean_quaternion, motion_rps
+
+        if motion_rps(samples) < STILL_RPS and float(np.mean(ang.inclination_deg)) < 35.0:
+            self._estimate_quats.append(q.astype(np.float64))
+            self._estimate_held_s += dt_s
+        else:
+            self._estimate_quats, self._estimate_held_s = [], 0.0
+        if self._estimate_held_s < self.estimate_neutral_s:
+            return ang
+        self.neutral = mean_quaternion(np.concatenate(self._estimate_quats))
+        self.neutral_estimated = True
+        self._estimate_quats = []
+        self._ref_heading_rad = float(heading_rad(self.neutral[None, :])[0])
+        return angles_of(q, self.neutral, self._ref_heading_rad)
 
     def _count_twists(self, rotation_deg: np.ndarray) -> None:
         th = self.thresholds

@@ -49,15 +49,7 @@ def rotation_matrices(q: np.ndarray) -> np.ndarray:
 
 def quaternion_from_matrix(r: np.ndarray) -> np.ndarray:
     """One rotation matrix (3, 3) -> unit quaternion (w, x, y, z) with w >= 0."""
-    w = np.sqrt(max(0.0, 1 + r[0, 0] + r[1, 1] + r[2, 2])) / 2
-    x = np.sqrt(max(0.0, 1 + r[0, 0] - r[1, 1] - r[2, 2])) / 2
-    y = np.sqrt(max(0.0, 1 - r[0, 0] + r[1, 1] - r[2, 2])) / 2
-    z = np.sqrt(max(0.0, 1 - r[0, 0] - r[1, 1] + r[2, 2])) / 2
-    x = np.copysign(x, r[2, 1] - r[1, 2])
-    y = np.copysign(y, r[0, 2] - r[2, 0])
-    z = np.copysign(z, r[1, 0] - r[0, 1])
-    q = np.array([w, x, y, z])
-    return q / np.linalg.norm(q)
+    return quaternions_from_matrices(np.asarray(r, dtype=np.float64)[None])[0]
 
 
 def body_matrix(flexion_deg: float, lateral_deg: float, rotation_deg: float) -> np.ndarray:
@@ -83,26 +75,69 @@ def body_matrices(angles_deg: np.ndarray) -> np.ndarray:
 
 
 def quaternions_from_matrices(r: np.ndarray) -> np.ndarray:
-    """Vectorized quaternion_from_matrix: (N, 3, 3) -> (N, 4)."""
-    tr = [1 + r[:, 0, 0] + r[:, 1, 1] + r[:, 2, 2], 1 + r[:, 0, 0] - r[:, 1, 1] - r[:, 2, 2],
-          1 - r[:, 0, 0] + r[:, 1, 1] - r[:, 2, 2], 1 - r[:, 0, 0] - r[:, 1, 1] + r[:, 2, 2]]
-    q = np.sqrt(np.maximum(0.0, np.stack(tr, axis=1))) / 2
-    q[:, 1] = np.copysign(q[:, 1], r[:, 2, 1] - r[:, 1, 2])
-    q[:, 2] = np.copysign(q[:, 2], r[:, 0, 2] - r[:, 2, 0])
-    q[:, 3] = np.copysign(q[:, 3], r[:, 1, 0] - r[:, 0, 1])
+    """Vectorized quaternion_from_matrix: (N, 3, 3) -> (N, 4), w >= 0 (Shepperd: the largest component
+    is taken from the diagonal, the others from off-diagonal sums, so no component's sign is lost)."""
+    r = np.asarray(r, dtype=np.float64)
+    diag = np.stack([r[:, 0, 0] + r[:, 1, 1] + r[:, 2, 2], r[:, 0, 0], r[:, 1, 1], r[:, 2, 2]], axis=1)
+    k = np.argmax(diag, axis=1)
+    q = np.empty((len(r), 4))
+    for case in range(4):
+        m = r[k == case]
+        if not len(m):
+            continue
+        if case == 0:
+            t = 1 + m[:, 0, 0] + m[:, 1, 1] + m[:, 2, 2]
+            v = [t, m[:, 2, 1] - m[:, 1, 2], m[:, 0, 2] - m[:, 2, 0], m[:, 1, 0] - m[:, 0, 1]]
+        elif case == 1:
+            t = 1 + m[:, 0, 0] - m[:, 1, 1] - m[:, 2, 2]
+            v = [m[:, 2, 1] - m[:, 1, 2], t, m[:, 0, 1] + m[:, 1, 0], m[:, 0, 2] + m[:, 2, 0]]
+        elif case == 2:
+            t = 1 - m[:, 0, 0] + m[:, 1, 1] - m[:, 2, 2]
+            v = [m[:, 0, 2] - m[:, 2, 0], m[:, 0, 1] + m[:, 1, 0], t, m[:, 1, 2] + m[:, 2, 1]]
+        else:
+            t = 1 - m[:, 0, 0] - m[:, 1, 1] + m[:, 2, 2]
+            v = [m[:, 1, 0] - m[:, 0, 1], m[:, 0, 2] + m[:, 2, 0], m[:, 1, 2] + m[:, 2, 1], t]
+        q[k == case] = np.stack(v, axis=1) * (0.5 / np.sqrt(t))[:, None]
+    q *= np.where(q[:, :1] < 0, -1.0, 1.0)
     return q / np.linalg.norm(q, axis=1, keepdims=True)
 
 
-def angles_of(q: np.ndarray, neutral: np.ndarray) -> Angles:
-    """Angles of quaternions q (N, 4) (sensor to Earth, z up) against the neutral quaternion (4,)."""
+def heading_rad(q: np.ndarray) -> np.ndarray:
+    """Heading of the body's anterior axis (sensor X) in the horizontal plane, rad (N,); Earth y is left."""
     r = rotation_matrices(q)
-    r0 = rotation_matrices(np.asarray(neutral, dtype=np.float64)[None, :])[0]
-    rel = np.einsum("ji,njk->nik", r0, r)
+    return np.arctan2(r[:, 1, 0], r[:, 0, 0])
+
+
+def _rot_z(angle_rad: np.ndarray) -> np.ndarray:
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    m = np.zeros((len(c), 3, 3))
+    m[:, 0, 0] = m[:, 1, 1] = c
+    m[:, 0, 1], m[:, 1, 0], m[:, 2, 2] = -s, s, 1
+    return m
+
+
+def angles_of(q: np.ndarray, neutral: np.ndarray, reference_heading_rad: float | None = None) -> Angles:
+    """Angles of quaternions q (N, 4) (sensor to Earth, z up) against the neutral quaternion (4,).
+
+    Heading is taken out before the tilt angles are measured, so flexion and lateral bend do not
+    depend on which way the wearer faces. Axial rotation is the heading against
+    ``reference_heading_rad`` (default: the neutral's heading); one sensor cannot tell a trunk
+    twist from turning the whole body, so the live tracker lets that reference follow slowly.
+    """
+    q = np.asarray(q, dtype=np.float64)
+    r = rotation_matrices(q)
+    n0 = np.asarray(neutral, dtype=np.float64)[None, :]
+    r0 = rotation_matrices(n0)[0]
+    psi0 = float(heading_rad(n0)[0])
+    psi = np.arctan2(r[:, 1, 0], r[:, 0, 0])
+    aligned = _rot_z(psi0 - psi) @ r
+    rel = np.einsum("ji,njk->nik", r0, aligned)
     y = rel[:, :, 1]
-    x = rel[:, :, 0]
     flexion = np.degrees(np.arctan2(y[:, 0], y[:, 1]))
     lateral = np.degrees(np.arctan2(y[:, 2], np.hypot(y[:, 0], y[:, 1])))
-    rotation = np.degrees(np.arctan2(x[:, 2], x[:, 0]))
+    ref = psi0 if reference_heading_rad is None else reference_heading_rad
+    # turning right (toward Earth -y at heading 0) lowers the heading
+    rotation = -np.degrees(np.angle(np.exp(1j * (psi - ref))))
     # inclination: the body's superior axis (sensor Y) against Earth's vertical
     inclination = np.degrees(np.arccos(np.clip(r[:, 2, 1], -1.0, 1.0)))
     return Angles(flexion, lateral, rotation, inclination)
