@@ -253,3 +253,25 @@ async def _simulator_wearable_shows_a_deep_back_lean(dorsal_home, screen_text, w
         await pilot.pause(0.1)
         assert app.tracker.neutral_estimated
         assert "SIMULATION" in screen_text(app)
+
+
+def test_demo_script_opens_the_coach_and_reaches_the_red_zone(dorsal_home, wait_for) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(_demo_script_opens_the_coach(dorsal_home, wait_for))
+
+
+async def _demo_script_opens_the_coach(dorsal_home, wait_for) -> None:  # type: ignore[no-untyped-def]
+    from dorsal.dashboard.script import ScriptLink
+
+    link = ScriptLink("stretch", speed=0, loop=False)
+    app = make_app(link, simulated=True, auto_coach=True)
+    zones: set[str] = set()
+    async with app.run_test(size=SIZE) as pilot:
+        async def seen_red() -> None:
+            while "red" not in zones:
+                if isinstance(app.screen, CoachRunScreen):
+                    zones.add(app.screen.session.status().zone.value)
+                await pilot.pause(0.01)
+
+        await asyncio.wait_for(seen_red(), timeout=20)
+        assert app.screen.routine.stretch_id == "standing-back-lean"  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), timeout_s=20)  # closes itself after
