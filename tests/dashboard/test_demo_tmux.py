@@ -5,7 +5,6 @@ tmux is installed by the project's own set-up (`make setup` installs the Debian 
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
