@@ -177,6 +177,8 @@ def pose(plan: Plan, t: np.ndarray) -> Pose:
 
     flexion = (plan.flexion_deg(t) + plan.gesture_flexion_deg(t) + plan.breath_deg * breath + sway[0]
                + w_env * walk.column("flex_deg")[wk] * np.cos(w_phase)
+               # heel strike jolts the upper trunk forward briefly at every step
+               + w_env * walk.column("jolt_deg")[wk] * (0.5 + 0.5 * np.cos(w_phase)) ** 4
                + r_env * roll.column("flex_deg")[rk] * np.sin(r_phase)
                - push * press.column("ext_deg")[pk])
     lateral = (plan.lateral_deg(t) + sway[1] + w_env * walk.column("lat_deg")[wk] * np.cos(stride))

@@ -87,7 +87,7 @@ class Choreographer:
         lean = self.u(32, 55) if not low else self.u(45, 60)
         p.base_pitch_deg.move(t, 0.6, 0.0)
         p.flexion_deg.move(t, 0.8, self.u(-1, 2))
-        p.gesture_flexion_deg.move(t, 0.38 * dur, lean)
+        p.gesture_flexion_deg.move(t, 0.32 * dur, lean)
         p.path.add(t + 0.1 * dur, 0.5 * dur, self.u(0.10, 0.16), np.radians(p.heading_deg.value), 0.5)
         p.height_m.move(t + 0.3 * dur, 0.6 * dur, self.floor_m + STAND_M)
         p.gesture_flexion_deg.move(t + 0.5 * dur, 0.5 * dur, 0.0)
@@ -174,8 +174,8 @@ class Choreographer:
         bounce = self.u(0.016, 0.022) * (0.8 if stairs else 1.0)
         p.walking.add(t, t + duration_s, f_hz, ramp_s, bounce_m=bounce, bounce_h2=self.u(0.1, 0.2),
                       ap_m=self.u(0.008, 0.014),
-                      ml_m=self.u(0.015, 0.025), rot_deg=self.u(2, 5), lat_deg=self.u(1.5, 3.5),
-                      flex_deg=self.u(0.8, 1.6))
+                      ml_m=self.u(0.015, 0.025), rot_deg=self.u(4, 8), lat_deg=self.u(3, 5),
+                      flex_deg=self.u(1.5, 3.0), jolt_deg=self.u(1.0, 2.5))
         self.activity("walking", t + 0.5 * ramp_s)
         self.activity("standing", t + duration_s - 0.5 * ramp_s)
         self.t = t + duration_s
