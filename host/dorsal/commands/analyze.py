@@ -1,15 +1,79 @@
-"""`dorsal analyze`: not built yet (host core (issue 5))."""
+"""`dorsal analyze FILE | --imu-csv FILE [--json] [--timeline]`: the summary and events of a recording."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
-from dorsal.commands._pending import accept_anything, pending
+import numpy as np
+
+from dorsal.core import Calibration, Settings, analyze
+from dorsal.core.pipeline import Analysis
+from dorsal.errors import DorsalError
+from dorsal.recording import read_recording
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    accept_anything(parser)
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("file", nargs="?", help="a recording (dorsal watch --record, dorsal simulate --out)")
+    src.add_argument("--imu-csv", metavar="FILE", help="raw IMU CSV (t_s, ax_mps2.., gx_rps..), fused on the host")
+    parser.add_argument("--json", action="store_true", help="one JSON object (DESIGN.md shape)")
+    parser.add_argument("--timeline", action="store_true", help="include the per-second timeline")
+    parser.add_argument("--filter", choices=["best", "device"], default="best", help="fusion for --imu-csv")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise pending("host core (issue 5)")
+    problems: list[str] = []
+    calibration = None
+    if args.imu_csv:
+        from dorsal.core.fusion import fuse_csv_to_samples
+
+        samples = fuse_csv_to_samples(args.imu_csv, args.filter)
+    else:
+        rec = read_recording(args.file)
+        problems = rec.problems
+        samples = rec.samples
+        cal = rec.header.get("calibration")
+        if isinstance(cal, dict) and "neutral" in cal:
+            calibration = Calibration.from_dict(cal)
+        if samples.size:
+            order = np.argsort(samples["seq"], kind="stable")
+            samples = samples[order]
+            keep = np.concatenate([[True], np.diff(samples["seq"]) != 0])
+            samples = samples[keep]
+    for p in problems:
+        print(f"dorsal analyze: warning: {p} (analysing what is readable)", file=sys.stderr)
+    if samples.size == 0:
+        raise DorsalError("no samples to analyse in the input")
+    result = analyze(samples, Settings(), calibration)
+    if args.json:
+        doc = result.to_json(timeline=args.timeline)
+        if problems:
+            doc["summary"]["problems"] = problems
+        print(json.dumps(doc))
+    else:
+        print(human(result))
+    return 0
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def human(result: Analysis) -> str:
+    s = result.summary
+    lines = [f"Analysed {_hms(s['duration_s'])} (calibration: {s['calibration']})"]
+    acts = ", ".join(f"{k} {_hms(v)}" for k, v in s["activity_s"].items() if v)
+    lines.append(f"  activity: {acts}")
+    lines.append(f"  sitting bouts: {s['sitting_bouts']}, longest {_hms(s['longest_sitting_bout_s'])}")
+    lines.append(f"  slouched: {_hms(s['slouch_s'])}")
+    lines.append(f"  twists: {s['twists']} (heuristic daily limit {s['twists_per_day_max']})")
+    lines.append(f"  stretches: {', '.join(s['stretches']) or 'none'}")
+    if result.events:
+        lines.append("Events:")
+        for e in result.events:
+            extra = ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in e.figures.items())
+            lines.append(f"  {_hms(e.start_s):>8} - {_hms(e.end_s):>8}  {e.kind:20s} {extra}")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Posture angles in the ISB thorax convention (DESIGN.md), vectorized.
+
+Body frame: X anterior, Y superior, Z right. Angles are measured in the
+wearer's own heading (so turning around does not change flexion):
+flexion (+) tilts the superior axis toward anterior, lateral bend right (+)
+tilts it toward the right, inclination is its angle from vertical, and axial
+rotation right (+) is the heading of the anterior axis turned right against a
+slowly following reference (yaw drifts without a magnetometer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import lfilter, lfilter_zi
+
+from dorsal.core import quaternion as quat
+
+
+@dataclass
+class AngleState:
+    """Carried between chunks: the heading reference filter and the unwrapping of heading."""
+
+    last_heading_rad: float | None = None
+    zi: np.ndarray | None = None
+
+
+def body_axes(q: np.ndarray, r_bs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Body X, Y, Z axes in Earth coordinates, each (N, 3), for quaternions q (N, 4)."""
+    r = quat.matrices(q) @ r_bs
+    return r[:, :, 0], r[:, :, 1], r[:, :, 2]
+
+
+def posture_angles(
+    q: np.ndarray, r_bs: np.ndarray, rate_hz: float, reference_s: float, state: AngleState
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(flexion, lateral, rotation, inclination) in deg, each float64 (N,), for q (N, 4)."""
+    _, y, z = body_axes(q, r_bs)
+    up = np.array([0.0, 0.0, 1.0])
+    zh = z.copy()
+    zh[:, 2] = 0.0
+    zh /= np.maximum(np.linalg.norm(zh, axis=1, keepdims=True), 1e-9)
+    fwd = np.cross(up, zh)  # anterior = superior x right
+    flexion = np.degrees(np.arctan2(np.einsum("ij,ij->i", y, fwd), y[:, 2]))
+    lateral = np.degrees(np.arctan2(np.einsum("ij,ij->i", y, zh), np.hypot(np.einsum("ij,ij->i", y, fwd), y[:, 2])))
+    inclination = np.degrees(np.arccos(np.clip(y[:, 2], -1.0, 1.0)))
+
+    heading = np.arctan2(fwd[:, 1], fwd[:, 0])
+    if heading.size:
+        first = heading[0] if state.last_heading_rad is None else state.last_heading_rad
+        heading = np.unwrap(np.concatenate([[first], heading]))[1:]
+        state.last_heading_rad = float(heading[-1])
+    alpha = 1.0 - np.exp(-1.0 / (reference_s * rate_hz))
+    b, a = np.array([alpha]), np.array([1.0, alpha - 1.0])
+    if state.zi is None and heading.size:
+        state.zi = lfilter_zi(b, a) * heading[0]
+    if heading.size:
+        ref, state.zi = lfilter(b, a, heading, zi=state.zi)
+    else:
+        ref = heading
+    rotation = -np.degrees(heading - ref)  # turning right lowers the heading (z up, counter-clockwise +)
+    return flexion, lateral, rotation, inclination

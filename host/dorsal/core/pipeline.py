@@ -1,0 +1,447 @@
+"""The streaming posture pipeline: samples -> angles -> per-second activity -> events.
+
+Vectorized: per-sample work is numpy over whole chunks; per-second work is
+numpy over whole blocks of seconds; Python loops run per run or event only.
+Streaming equals batch: samples are processed in whole seconds (counted from
+the first sample), and every filter and run tracker carries its state, so
+any chunking of the input yields the same timeline and events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.signal import butter, lfilter, lfilter_zi, sosfilt, sosfilt_zi
+
+from dorsal.core import quaternion as quat
+from dorsal.core.angles import AngleState, posture_angles
+from dorsal.core.calibration import Calibration, capture
+from dorsal.core.runs import Run, RunTracker
+from dorsal.core.settings import Settings
+from dorsal.core.stretches import StretchDetector
+from dorsal.decode import SAMPLE_DTYPE
+
+ACTIVITIES = ("unknown", "lying", "sitting", "standing", "walking")
+ACT = {name: i for i, name in enumerate(ACTIVITIES)}
+GRAVITY_MPS2 = 9.80665
+
+#: One row per second of the timeline (t_s since the first sample).
+TIMELINE_DTYPE = np.dtype(
+    [
+        ("t_s", "<f8"),
+        ("activity", "u1"),
+        ("flexion_deg", "<f4"),
+        ("lateral_deg", "<f4"),
+        ("rotation_deg", "<f4"),
+        ("inclination_deg", "<f4"),
+    ]
+)
+
+#: Seconds to wait for a quiet upright period before assuming the nominal mounting.
+ESTIMATE_WINDOW_S = 120
+ESTIMATE_STILL_S = 5
+
+
+@dataclass
+class Event:
+    kind: str
+    start_s: float
+    end_s: float
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "start_s": round(self.start_s, 2), "end_s": round(self.end_s, 2)}
+        for k, v in self.figures.items():
+            out[k] = round(v, 2) if isinstance(v, float) else v
+        return out
+
+
+@dataclass
+class LiveState:
+    """What the dashboard shows now."""
+
+    t_s: float = 0.0
+    activity: str = "unknown"
+    flexion_deg: float = 0.0
+    lateral_deg: float = 0.0
+    rotation_deg: float = 0.0
+    inclination_deg: float = 0.0
+    sitting_bout_s: float = 0.0
+    slouching_s: float = 0.0
+    extension_deg: float = 0.0
+    twists_today: int = 0
+    calibration_source: str = "assumed"
+
+
+@dataclass
+class Update:
+    """The result of one feed: per-sample angles of the processed samples, new timeline rows, events."""
+
+    t_s: np.ndarray
+    flexion_deg: np.ndarray
+    lateral_deg: np.ndarray
+    rotation_deg: np.ndarray
+    inclination_deg: np.ndarray
+    timeline: np.ndarray
+    events: list[Event]
+    live: LiveState
+
+
+def _empty_update(live: LiveState) -> Update:
+    z = np.zeros(0)
+    return Update(z, z, z, z, z, np.zeros(0, TIMELINE_DTYPE), [], live)
+
+
+def gyro_activity(s: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per second: RMS deviation (rad/s) of the gyro from its mean over that second.
+
+    Raw gyro carries the chip's zero-rate offset (up to +-20 deg/s on an MPU-6050), so movement is
+    judged by variation, not magnitude.
+    """
+    counts = np.diff(np.concatenate([starts, [s.size]])).astype(np.float64)
+    total = np.zeros(starts.size)
+    for axis in ("gx_rps", "gy_rps", "gz_rps"):
+        g = s[axis].astype(np.float64)
+        m = np.add.reduceat(g, starts) / counts
+        total += np.maximum(np.add.reduceat(g * g, starts) / counts - m * m, 0.0)
+    return np.sqrt(total)
+
+
+def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: float) -> Calibration | None:
+    """The neutral from the first run of quiet upright seconds in the first two minutes, or None.
+
+    Only complete seconds count, so a live stream and a whole recording agree.
+    """
+    if samples.size == 0:
+        return None
+    k = np.floor(samples["t_s"] - origin_s).astype(np.int64)
+    last_complete = int(k[-1]) - 1
+    keep = k <= min(last_complete, ESTIMATE_WINDOW_S - 1)
+    if not keep.any():
+        return None
+    s, k = samples[keep], k[keep]
+    q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1).astype(np.float64)
+    up_y = quat.matrices(q)[:, 2, 1]  # vertical component of sensor Y (nominally superior)
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
+    secs = k[starts]
+    still = (gyro_activity(s, starts) < settings.still_gyro_rps) & (np.minimum.reduceat(up_y, starts) > 0.8)
+    i = np.arange(still.size)
+    new_sequence = np.concatenate([[True], np.diff(secs) != 1])
+    previous_still = np.concatenate([[False], still[:-1]])
+    run_start = still & (new_sequence | ~previous_still)
+    last_start = np.maximum.accumulate(np.where(run_start, i, -1))
+    run = np.where(still, i - last_start + 1, 0)
+    done = np.flatnonzero(run >= ESTIMATE_STILL_S)
+    if done.size == 0:
+        return None
+    end_sec = int(secs[done[0]])
+    sel = (k > end_sec - ESTIMATE_STILL_S) & (k <= end_sec)
+    cal = capture(q[sel], source="estimated")
+    return Calibration(cal.neutral, None, "estimated", {"estimated_from_s": [end_sec - ESTIMATE_STILL_S + 1,
+                                                                             end_sec + 1]})
+
+
+class Analyzer:
+    """Streaming analysis. ``feed(chunk)`` any number of times, then ``finish()``.
+
+    samples: SAMPLE_DTYPE arrays in time order. rate_hz: nominal sample rate (the filters' design rate).
+    calibration: None -> estimated from the first quiet upright seconds (or the nominal mounting).
+    keep_timeline: keep every timeline row for finish() (batch use); a live session leaves it off so
+    memory stays flat.
+    """
+
+    def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None,
+                 rate_hz: float = 100.0, keep_timeline: bool = False) -> None:
+        self.settings = settings or Settings()
+        self.rate_hz = float(rate_hz)
+        self.calibration = calibration
+        self._r_bs = calibration.body_to_sensor() if calibration is not None else None
+        self.keep_timeline = keep_timeline
+        self._pending = np.zeros(0, SAMPLE_DTYPE)
+        self._origin: float | None = None
+        self._angle_state = AngleState()
+        s = self.settings
+        self._walk_sos = butter(2, [0.8, 3.0], btype="band", fs=self.rate_hz, output="sos")
+        self._walk_zi: np.ndarray | None = None
+        dt = 1.0 / self.rate_hz
+        lam = np.exp(-dt / 1.0)
+        # two leaky integrations of vertical acceleration -> height transient (m): a step in height D
+        # gives D(1 - t/tau)e^(-t/tau), so the first lobe has the sign of the change and the opposite
+        # lobe stays below 14% of it; a constant bias b reads as b*tau^2.
+        self._int = (np.array([dt * dt]), np.convolve([1.0, -lam], [1.0, -lam]))
+        self._int_zi = np.zeros(2)
+        # The accelerometer's offset and scale error leave ~0.2 m/s^2 in the vertical; a 20 s high-pass
+        # removes it while leaving the 1-3 s transitions intact.
+        lam_hp = np.exp(-dt / 20.0)
+        self._hp = (np.array([1.0, -1.0]) * (1 + lam_hp) / 2, np.array([1.0, -lam_hp]))
+        self._hp_zi: np.ndarray | None = None
+        self._posture_state = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
+        self._slouch_on = False
+        self._sitting = RunTracker(int(round(s.break_min_s)))
+        self._slouch = RunTracker(int(round(s.merge_gap_s)))
+        self._extension = RunTracker(1)
+        self._twist = RunTracker(1)
+        self._stretch = StretchDetector(s)
+        self._twists = 0
+        self._events: list[Event] = []
+        self._timeline: list[np.ndarray] = []
+        self._activity_s = np.zeros(len(ACTIVITIES))
+        self._bouts: list[tuple[int, int]] = []
+        self._slouch_s = 0.0
+        self._seconds = 0
+        self._finished = False
+        self.live = LiveState(calibration_source=calibration.source if calibration else "assumed")
+
+    # ------------------------------------------------------------------ feeding
+
+    def feed(self, chunk: np.ndarray) -> Update:
+        if chunk.dtype != SAMPLE_DTYPE:
+            raise TypeError("Analyzer.feed takes SAMPLE_DTYPE arrays (dorsal.decode)")
+        if chunk.size == 0:
+            return _empty_update(self.live)
+        if self._origin is None:
+            self._origin = float(chunk["t_s"][0])
+        buf = np.concatenate([self._pending, chunk]) if self._pending.size else chunk
+        if self._r_bs is None:
+            cal = estimate_calibration(buf, self.settings, self._origin)
+            waited = buf["t_s"][-1] - self._origin >= ESTIMATE_WINDOW_S + 1
+            if cal is None and not waited:
+                self._pending = buf
+                return _empty_update(self.live)
+            self._set_calibration(cal or Calibration())
+        k = np.floor(buf["t_s"] - self._origin).astype(np.int64)
+        complete = k < k[-1]
+        self._pending = buf[~complete]
+        return self._process(buf[complete], k[complete])
+
+    def finish(self) -> Analysis:
+        """Process what is pending, close open runs, and return the whole analysis."""
+        if not self._finished:
+            if self._r_bs is None:
+                self._set_calibration(
+                    (estimate_calibration(self._pending, self.settings, self._origin or 0.0) if self._pending.size
+                     else None) or Calibration())
+            if self._pending.size:
+                k = np.floor(self._pending["t_s"] - (self._origin or 0.0)).astype(np.int64)
+                self._process(self._pending, k)
+                self._pending = np.zeros(0, SAMPLE_DTYPE)
+            self._close_runs(final=True)
+            self._finished = True
+        timeline = np.concatenate(self._timeline) if self._timeline else np.zeros(0, TIMELINE_DTYPE)
+        return Analysis(self.settings, self.calibration or Calibration(), sorted(self._events, key=_event_order),
+                        timeline, self._summary())
+
+    def _set_calibration(self, cal: Calibration) -> None:
+        self.calibration = cal
+        self._r_bs = cal.body_to_sensor()
+        self.live.calibration_source = cal.source
+
+    # ------------------------------------------------------------------ processing
+
+    def _process(self, s: np.ndarray, k: np.ndarray) -> Update:
+        if s.size == 0:
+            return _empty_update(self.live)
+        st = self.settings
+        assert self._r_bs is not None
+        q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1).astype(np.float64)
+        flex, lat, rot, incl = posture_angles(q, self._r_bs, self.rate_hz, st.twist_reference_s, self._angle_state)
+
+        acc = np.stack([s["ax_mps2"], s["ay_mps2"], s["az_mps2"]], axis=1).astype(np.float64)
+        amag = np.linalg.norm(acc, axis=1)
+        if self._walk_zi is None:
+            self._walk_zi = sosfilt_zi(self._walk_sos) * amag[0]
+        band, self._walk_zi = sosfilt(self._walk_sos, amag, zi=self._walk_zi)
+        r = quat.matrices(q)
+        a_vert = np.einsum("ij,ij->i", r[:, 2, :], acc) - GRAVITY_MPS2
+        if self._hp_zi is None:
+            self._hp_zi = lfilter_zi(*self._hp) * a_vert[0]
+        a_hp, self._hp_zi = lfilter(*self._hp, a_vert, zi=self._hp_zi)
+        height, self._int_zi = lfilter(*self._int, a_hp, zi=self._int_zi)
+
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
+        secs = k[starts]
+        counts = np.diff(np.concatenate([starts, [k.size]]))
+
+        def mean(x: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(x, starts) / counts
+
+        f_s, l_s, r_s, i_s = mean(flex), mean(lat), mean(rot), mean(incl)
+        band_rms = np.sqrt(mean(band * band))
+        h_lo, h_hi = np.minimum.reduceat(height, starts), np.maximum.reduceat(height, starts)
+        g_s = gyro_activity(s, starts)
+
+        lying = i_s > st.lying_inclination_deg
+        walking = (band_rms > st.walking_band_rms_mps2) & ~lying
+        down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & ~walking & ~lying
+        up = (h_hi > st.transition_height_m) & (h_hi > -h_lo) & ~lying
+        code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
+        last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
+        posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture_state)
+        self._posture_state = int(posture[-1])
+        activity = np.where(lying, ACT["lying"], np.where(walking, ACT["walking"], np.where(
+            posture == 1, ACT["sitting"], np.where(posture == 2, ACT["standing"], ACT["unknown"]))))
+
+        rows = np.zeros(secs.size, TIMELINE_DTYPE)
+        rows["t_s"] = secs
+        rows["activity"] = activity
+        rows["flexion_deg"], rows["lateral_deg"] = f_s, l_s
+        rows["rotation_deg"], rows["inclination_deg"] = r_s, i_s
+        if self.keep_timeline:
+            self._timeline.append(rows)
+        self._activity_s += np.bincount(activity, minlength=len(ACTIVITIES))
+        self._seconds += secs.size
+
+        events = self._detect(secs, activity, f_s, r_s, i_s, l_s, g_s)
+
+        sitting = activity == ACT["sitting"]
+        now = int(secs[-1])
+        lv = self.live
+        lv.t_s = float(now)
+        lv.activity = ACTIVITIES[int(activity[-1])]
+        lv.flexion_deg, lv.lateral_deg = float(flex[-1]), float(lat[-1])
+        lv.rotation_deg, lv.inclination_deg = float(rot[-1]), float(incl[-1])
+        lv.sitting_bout_s = float(self._sitting.open_length(now)) if sitting[-1] or self._sitting.open_start else 0.0
+        lv.slouching_s = float(self._slouch.open_length(now)) if self._slouch_on else 0.0
+        lv.extension_deg = float(max(0.0, -f_s[-1]))
+        lv.twists_today = self._twists
+        t = s["t_s"] - (self._origin or 0.0)
+        return Update(t, flex, lat, rot, incl, rows, events, lv)
+
+    def _detect(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray, rot: np.ndarray,
+                incl: np.ndarray, lat: np.ndarray, gyro: np.ndarray) -> list[Event]:
+        st = self.settings
+        new: list[Event] = []
+        sitting = activity == ACT["sitting"]
+
+        for run in self._sitting.update(sitting, flex, secs):
+            new.extend(self._sitting_event(run))
+
+        # slouch with hysteresis: on above the threshold, off below threshold - hysteresis
+        on = sitting & (flex > st.slouch_threshold_deg)
+        off = ~sitting | (flex < st.slouch_threshold_deg - st.slouch_hysteresis_deg)
+        idx = np.arange(secs.size)
+        last_on = np.maximum.accumulate(np.where(on, idx, -1))
+        last_off = np.maximum.accumulate(np.where(off, idx, -1))
+        state = np.where((last_on < 0) & (last_off < 0), self._slouch_on, last_on > last_off)
+        self._slouch_on = bool(state[-1])
+        for run in self._slouch.update(state, flex, secs):
+            new.extend(self._slouch_event(run))
+
+        # extension past the posture's base: upright 0, lying on the back -90, face down +90
+        base = np.where(incl > st.lying_inclination_deg, np.where(flex < 0, -90.0, 90.0), 0.0)
+        side = np.abs(lat) > 45.0
+        extension = np.where(side, 0.0, -(flex - base))
+        for run in self._extension.update(extension > st.extension_limit_deg, extension, secs):
+            new.append(Event("excessive_extension", float(run.start), float(run.end),
+                             {"peak_extension_deg": run.peak, "limit_deg": st.extension_limit_deg,
+                              "time_above_s": float(run.true_seconds)}))
+
+        # A twist goes out and comes back within twist_max_s, inside the trunk's range; turning the whole
+        # body around (walking, lying down) does not come back or goes further.
+        turned = np.abs(rot) > st.twist_min_deg
+        moving = ((activity == ACT["walking"]) | (activity == ACT["lying"])).astype(np.float64)
+        for run in self._twist.update(turned, moving, secs, extreme=rot):
+            peak = run.peak_value
+            if run.end - run.start <= st.twist_max_s and run.peak == 0.0 and abs(peak) <= st.twist_max_deg:
+                self._twists += 1
+                figures: dict[str, Any] = {"peak_rotation_deg": peak, "side": "right" if peak > 0 else "left",
+                                           "count_today": self._twists}
+                if self._twists > st.twists_per_day_max:
+                    figures["warning"] = (f"more than {st.twists_per_day_max} twists today (a heuristic limit, "
+                                          "not a medical one): prefer the standing bends")
+                new.append(Event("twist", float(run.start), float(run.end), figures))
+
+        new.extend(self._stretch.update(secs, activity, flex, lat, incl, rot, gyro))
+        self._events.extend(new)
+        return new
+
+    def _sitting_event(self, run: Run) -> list[Event]:
+        st = self.settings
+        self._bouts.append((run.start, run.end))
+        if run.end - run.start > st.sitting_bout_max_s:
+            return [Event("prolonged_sitting", float(run.start), float(run.end),
+                          {"duration_s": float(run.end - run.start),
+                           "alert_at_s": float(run.start + st.sitting_bout_max_s)})]
+        return []
+
+    def _slouch_event(self, run: Run) -> list[Event]:
+        self._slouch_s += run.end - run.start
+        if run.end - run.start > self.settings.slouch_delay_s:
+            return [Event("slouch", float(run.start), float(run.end),
+                          {"duration_s": float(run.end - run.start), "peak_flexion_deg": run.peak,
+                           "mean_flexion_deg": run.mean})]
+        return []
+
+    def _close_runs(self, final: bool) -> None:
+        for run in self._sitting.flush():
+            self._events.extend(self._sitting_event(run))
+        for run in self._slouch.flush():
+            self._events.extend(self._slouch_event(run))
+        st = self.settings
+        for run in self._extension.flush():
+            self._events.append(Event("excessive_extension", float(run.start), float(run.end),
+                                      {"peak_extension_deg": run.peak, "limit_deg": st.extension_limit_deg,
+                                       "time_above_s": float(run.true_seconds)}))
+        self._events.extend(self._stretch.flush())
+
+    def _summary(self) -> dict[str, Any]:
+        kinds: dict[str, int] = {}
+        for ev in self._events:
+            kinds[ev.kind] = kinds.get(ev.kind, 0) + 1
+        return {
+            "duration_s": float(self._seconds),
+            "activity_s": {name: float(self._activity_s[i]) for i, name in enumerate(ACTIVITIES)},
+            "sitting_bouts": len(self._bouts),
+            "longest_sitting_bout_s": float(max((e - s for s, e in self._bouts), default=0)),
+            "slouch_s": float(sum(ev.figures["duration_s"] for ev in self._events if ev.kind == "slouch")),
+            "twists": self._twists,
+            "twists_per_day_max": self.settings.twists_per_day_max,
+            "stretches": [ev.figures["id"] for ev in sorted(self._events, key=_event_order) if ev.kind == "stretch"],
+            "events": kinds,
+            "calibration": (self.calibration or Calibration()).source,
+            "settings": self.settings.to_dict(),
+        }
+
+
+def _event_order(ev: Event) -> tuple[float, str]:
+    return (ev.start_s, ev.kind)
+
+
+@dataclass
+class Analysis:
+    settings: Settings
+    calibration: Calibration
+    events: list[Event]
+    timeline: np.ndarray
+    summary: dict[str, Any]
+
+    def to_json(self, timeline: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"summary": self.summary, "events": [e.to_json() for e in self.events]}
+        if timeline:
+            tl = self.timeline
+            out["timeline"] = [
+                {"t_s": float(r["t_s"]), "activity": ACTIVITIES[int(r["activity"])],
+                 "flexion_deg": round(float(r["flexion_deg"]), 2), "lateral_deg": round(float(r["lateral_deg"]), 2),
+                 "rotation_deg": round(float(r["rotation_deg"]), 2),
+                 "inclination_deg": round(float(r["inclination_deg"]), 2)}
+                for r in tl
+            ]
+        return out
+
+
+def rate_of(samples: np.ndarray) -> float:
+    """Nominal sample rate (Hz) from the median sample spacing; 100 Hz when it cannot tell."""
+    if samples.size < 2:
+        return 100.0
+    dt = float(np.median(np.diff(samples["t_s"][: 10_000])))
+    return 1.0 / dt if dt > 0 else 100.0
+
+
+def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: Calibration | None = None,
+            rate_hz: float | None = None) -> Analysis:
+    """Whole-recording analysis (the same code path as streaming, in one chunk)."""
+    a = Analyzer(settings, calibration, rate_hz or rate_of(samples), keep_timeline=True)
+    a.feed(samples)
+    return a.finish()

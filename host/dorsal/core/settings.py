@@ -1,0 +1,65 @@
+"""Detector settings: every threshold with its unit and a documented default.
+
+Defaults are engineering choices (../shared/SEED_NOTES.md gives the figures
+behind them), user-tunable, never medical fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: Flexion past this while sitting counts toward a slouch. A single back sensor separated upright
+    #: (~-1 deg) from slouched (~-20 deg) sitting, so ~10 deg is a common threshold (SEED_NOTES.md).
+    slouch_threshold_deg: float = 10.0
+    #: The slouch ends only when flexion drops below threshold minus this (hysteresis, no chatter).
+    slouch_hysteresis_deg: float = 3.0
+    #: Flexion must stay past the threshold this long before it is a slouch. Products use 5 s - 10 min,
+    #: Lumo Lift recommended 2 min; 60 s here. 0 disables the delay.
+    slouch_delay_s: float = 60.0
+    #: Extension (backward bend past the posture's base) beyond this is "excessive". Thoracic extension
+    #: range is ~19 +- 9 deg and no validated limit exists; the user should set their own (SEED_NOTES.md).
+    extension_limit_deg: float = 20.0
+    #: A sitting bout longer than this raises prolonged sitting (common advice: break every 30 min).
+    sitting_bout_max_s: float = 1800.0
+    #: Standing or walking at least this long is a real break that ends a bout (~1-2 min, SEED_NOTES.md).
+    break_min_s: float = 60.0
+    #: A twist: the upper back turned at least this far from its recent heading and back again.
+    twist_min_deg: float = 25.0
+    #: ...but no further than this (the trunk's axial range is ~45-60 deg; more is turning the whole body).
+    twist_max_deg: float = 100.0
+    #: ...within this long (a longer turn is turning around, not a twist).
+    twist_max_s: float = 15.0
+    #: Heuristic daily twist limit: practitioners' advice ranges from "occasionally" to "not more than
+    #: ~4 times a day"; no study gives a number (SEED_NOTES.md).
+    twists_per_day_max: int = 4
+    #: Time constant of the heading reference that twists are measured against (yaw drifts without a
+    #: magnetometer, so twists are measured against a recent baseline; FACTS.md).
+    twist_reference_s: float = 20.0
+    #: Trunk inclination beyond this is lying.
+    lying_inclination_deg: float = 60.0
+    #: RMS of the 0.8-3 Hz band of |acceleration| above this, in m/s^2, is walking.
+    walking_band_rms_mps2: float = 0.9
+    #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
+    #: high-passed double integral of vertical acceleration marks one (SEED_NOTES.md).
+    transition_height_m: float = 0.15
+    #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
+    still_gyro_rps: float = 0.05
+    #: Runs of the same state separated by less than this are joined (for slouch and extension).
+    merge_gap_s: float = 5.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            from dorsal.errors import DorsalError
+
+            raise DorsalError(f"unknown setting(s): {', '.join(unknown)}")
+        return cls(**{k: type(getattr(cls(), k))(v) for k, v in data.items()})
