@@ -12,8 +12,9 @@ How truth is defined (one place; the detectors are judged against this):
 * activity: what the wearer is doing (``lying``, ``sitting``, ``standing``,
   ``walking``); a posture change counts from its midpoint; sitting on the floor
   counts as sitting, lying back over a ball as lying.
-* ``slouch``: sitting with flexion above ``slouch_threshold_deg`` for longer
-  than ``slouch_delay_s`` (dips shorter than ``merge_gap_s`` do not end it).
+* ``slouch``: sitting with flexion above ``slouch_threshold_deg`` (and until
+  it drops below the threshold minus ``slouch_hysteresis_deg``) for longer
+  than ``slouch_delay_s``; dips shorter than ``merge_gap_s`` do not end it.
 * ``excessive_extension``: the spine itself extended (relative to the body's
   base posture, so lying flat or reclining in a chair is not extension) past
   ``extension_limit_deg``, in any activity.
@@ -45,6 +46,8 @@ GRID_HZ = 10.0  # truth is evaluated on this grid (closed form, so no samples ar
 class TruthRules:
     #: SEED_NOTES.md: ~10 deg separates upright from slouched sitting
     slouch_threshold_deg: float = 10.0
+    #: a slouch ends only below threshold minus this (the core's hysteresis)
+    slouch_hysteresis_deg: float = 3.0
     #: SEED_NOTES.md: products alert after 5 s - 10 min; 60 s here (an engineering choice)
     slouch_delay_s: float = 60.0
     #: SEED_NOTES.md: thoracic extension ROM ~19 +- 9 deg; a conservative default limit
@@ -128,6 +131,14 @@ def _runs(mask: np.ndarray, t: np.ndarray, dt: float, merge_gap_s: float) -> lis
     return [(s, e) for s, e in out]
 
 
+def _hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
+    """True from where x rises above ``on`` until it falls below ``off`` (vectorized)."""
+    idx = np.arange(x.size)
+    last_on = np.maximum.accumulate(np.where(x > on, idx, -1))
+    last_off = np.maximum.accumulate(np.where(x < off, idx, -1))
+    return last_on > last_off
+
+
 def _event(kind: str, start_s: float, end_s: float, **figures: Any) -> dict[str, Any]:
     return {"kind": kind, "start_s": round(start_s, 2), "end_s": round(end_s, 2),
             **{k: (round(v, 2) if isinstance(v, float) else v) for k, v in figures.items()}}
@@ -146,7 +157,9 @@ def truth_events(plan: Plan, grid: TruthGrid, rules: TruthRules) -> list[dict[st
         if e - s > rules.sitting_bout_max_s:
             events.append(_event("prolonged_sitting", s, e, duration_s=e - s,
                                  alert_at_s=s + rules.sitting_bout_max_s))
-    for s, e in _runs(sitting & (grid.flexion_deg > rules.slouch_threshold_deg), t, dt, rules.merge_gap_s):
+    for s, e in _runs(sitting & _hysteresis(grid.flexion_deg, rules.slouch_threshold_deg,
+                                            rules.slouch_threshold_deg - rules.slouch_hysteresis_deg),
+                      t, dt, rules.merge_gap_s):
         if e - s > rules.slouch_delay_s:
             w = grid.flexion_deg[window(s, e)]
             events.append(_event("slouch", s, e, duration_s=e - s, peak_flexion_deg=float(w.max()),
@@ -207,8 +220,10 @@ def summary(grid: TruthGrid, events: list[dict[str, Any]], rules: TruthRules) ->
         "longest_sitting_bout_s": round(max((e - s for s, e in bouts), default=0.0), 1),
         "slouch_s": round(sum(ev["duration_s"] for ev in events if ev["kind"] == "slouch"), 1),
         "twists": kinds.get("twist", 0),
+        "twists_per_day_max": rules.twists_per_day_max,
         "stretches": [ev["id"] for ev in events if ev["kind"] == "stretch"],
         "events": kinds,
+        "calibration": "truth",
         "settings": {f.name: getattr(rules, f.name) for f in fields(rules)},
     }
 
