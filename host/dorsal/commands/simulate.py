@@ -91,6 +91,9 @@ def simulate(scenario: str, duration_s: float, out: Path, truth: Path | None = N
     except RuntimeError as exc:
         raise DorsalError(str(exc)) from None
     stream = vw.stream
+    if vw.engine_used != engine and engine != "encoder":
+        print(f"dorsal simulate: note: the firmware rig is not available, so the frames come from the temporary "
+              f"encoder engine instead of {engine}", file=sys.stderr)
     header = {
         "format": 1, "start_unix_s": SIM_START_UNIX_S, "source": "sim", "device": vw.info,
         "simulator": {"scenario": scenario, "seed": seed, "imu": imu, "rate_hz": stream.rate_hz,
