@@ -34,8 +34,12 @@ def body_axes(q: np.ndarray, r_bs: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 def posture_angles(
     q: np.ndarray, r_bs: np.ndarray, rate_hz: float, reference_s: float, state: AngleState
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(flexion, lateral, rotation, inclination) in deg, each float64 (N,), for q (N, 4)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(flexion, lateral, rotation, inclination, side) in deg, each float64 (N,), for q (N, 4).
+
+    side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
+    lying on a side makes the heading-based angles degenerate, so it is reported on its own.
+    """
     _, y, z = body_axes(q, r_bs)
     up = np.array([0.0, 0.0, 1.0])
     zh = z.copy()
@@ -60,4 +64,5 @@ def posture_angles(
     else:
         ref = heading
     rotation = -np.degrees(heading - ref)  # turning right lowers the heading (z up, counter-clockwise +)
-    return flexion, lateral, rotation, inclination
+    side = np.degrees(np.arcsin(np.clip(z[:, 2], -1.0, 1.0)))
+    return flexion, lateral, rotation, inclination, side

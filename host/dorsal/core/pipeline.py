@@ -94,6 +94,18 @@ def _empty_update(live: LiveState) -> Update:
     return Update(z, z, z, z, z, np.zeros(0, TIMELINE_DTYPE), [], live)
 
 
+def extension_deg(flex: np.ndarray, incl: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Backward bend past the posture's base, deg (N,): upright base 0, on the back -90, face down +90.
+
+    Between upright and lying (lying down, sitting up, half-reclined over a ball) the base is not
+    known, and on a side the flexion angle is degenerate: extension reads 0 there rather than guessing.
+    """
+    base = np.where(flex < 0, -90.0, 90.0)
+    ext = np.where(incl < 35.0, -flex, -(flex - base))
+    known = ((incl < 35.0) | (incl > 70.0)) & (np.abs(side) < 45.0)
+    return np.where(known, ext, 0.0)
+
+
 def gyro_activity(s: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Per second: RMS deviation (rad/s) of the gyro from its mean over that second.
 
@@ -177,11 +189,12 @@ class Analyzer:
         lam_hp = np.exp(-dt / 20.0)
         self._hp = (np.array([1.0, -1.0]) * (1 + lam_hp) / 2, np.array([1.0, -lam_hp]))
         self._hp_zi: np.ndarray | None = None
+        self._energetic = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
         self._posture_state = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
         self._slouch_on = False
         self._sitting = RunTracker(int(round(s.break_min_s)))
         self._slouch = RunTracker(int(round(s.merge_gap_s)))
-        self._extension = RunTracker(1)
+        self._extension = RunTracker(3)
         self._twist = RunTracker(1)
         self._stretch = StretchDetector(s)
         self._twists = 0
@@ -246,7 +259,7 @@ class Analyzer:
         st = self.settings
         assert self._r_bs is not None
         q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1).astype(np.float64)
-        flex, lat, rot, incl = posture_angles(q, self._r_bs, self.rate_hz, st.twist_reference_s, self._angle_state)
+        flex, lat, rot, incl, side = posture_angles(q, self._r_bs, self.rate_hz, st.twist_reference_s, self._angle_state)
 
         acc = np.stack([s["ax_mps2"], s["ay_mps2"], s["az_mps2"]], axis=1).astype(np.float64)
         amag = np.linalg.norm(acc, axis=1)
@@ -267,13 +280,17 @@ class Analyzer:
         def mean(x: np.ndarray) -> np.ndarray:
             return np.add.reduceat(x, starts) / counts
 
-        f_s, l_s, r_s, i_s = mean(flex), mean(lat), mean(rot), mean(incl)
+        f_s, l_s, r_s, i_s, sd_s = mean(flex), mean(lat), mean(rot), mean(incl), mean(side)
         band_rms = np.sqrt(mean(band * band))
         h_lo, h_hi = np.minimum.reduceat(height, starts), np.maximum.reduceat(height, starts)
         g_s = gyro_activity(s, starts)
 
         lying = i_s > st.lying_inclination_deg
-        walking = (band_rms > st.walking_band_rms_mps2) & ~lying
+        # Walking: gait-band energy for 3 seconds in a row (a sit-down's jolt lasts one second).
+        energetic = (band_rms > st.walking_band_rms_mps2) & ~lying
+        history = np.concatenate([self._energetic, energetic])
+        walking = energetic & history[1:-1] & history[:-2]
+        self._energetic = history[-2:]
         down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & ~walking & ~lying
         up = (h_hi > st.transition_height_m) & (h_hi > -h_lo) & ~lying
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
@@ -293,7 +310,7 @@ class Analyzer:
         self._activity_s += np.bincount(activity, minlength=len(ACTIVITIES))
         self._seconds += secs.size
 
-        events = self._detect(secs, activity, f_s, r_s, i_s, l_s, g_s)
+        events = self._detect(secs, activity, f_s, r_s, i_s, l_s, g_s, sd_s)
 
         sitting = activity == ACT["sitting"]
         now = int(secs[-1])
@@ -310,7 +327,7 @@ class Analyzer:
         return Update(t, flex, lat, rot, incl, rows, events, lv)
 
     def _detect(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray, rot: np.ndarray,
-                incl: np.ndarray, lat: np.ndarray, gyro: np.ndarray) -> list[Event]:
+                incl: np.ndarray, lat: np.ndarray, gyro: np.ndarray, side: np.ndarray) -> list[Event]:
         st = self.settings
         new: list[Event] = []
         sitting = activity == ACT["sitting"]
@@ -319,8 +336,11 @@ class Analyzer:
             new.extend(self._sitting_event(run))
 
         # slouch with hysteresis: on above the threshold, off below threshold - hysteresis
-        on = sitting & (flex > st.slouch_threshold_deg)
-        off = ~sitting | (flex < st.slouch_threshold_deg - st.slouch_hysteresis_deg)
+        # Slouching counts while sitting, and while upright and still when the posture is not known yet
+        # (a session that starts seated shows no sit-down transition).
+        seated = sitting | (activity == ACT["unknown"])
+        on = seated & (flex > st.slouch_threshold_deg)
+        off = ~seated | (flex < st.slouch_threshold_deg - st.slouch_hysteresis_deg)
         idx = np.arange(secs.size)
         last_on = np.maximum.accumulate(np.where(on, idx, -1))
         last_off = np.maximum.accumulate(np.where(off, idx, -1))
@@ -330,9 +350,7 @@ class Analyzer:
             new.extend(self._slouch_event(run))
 
         # extension past the posture's base: upright 0, lying on the back -90, face down +90
-        base = np.where(incl > st.lying_inclination_deg, np.where(flex < 0, -90.0, 90.0), 0.0)
-        side = np.abs(lat) > 45.0
-        extension = np.where(side, 0.0, -(flex - base))
+        extension = extension_deg(flex, incl, side)
         for run in self._extension.update(extension > st.extension_limit_deg, extension, secs):
             new.append(Event("excessive_extension", float(run.start), float(run.end),
                              {"peak_extension_deg": run.peak, "limit_deg": st.extension_limit_deg,
@@ -353,7 +371,7 @@ class Analyzer:
                                           "not a medical one): prefer the standing bends")
                 new.append(Event("twist", float(run.start), float(run.end), figures))
 
-        new.extend(self._stretch.update(secs, activity, flex, lat, incl, rot, gyro))
+        new.extend(self._stretch.update(secs, activity, flex, lat, incl, rot, gyro, side))
         self._events.extend(new)
         return new
 

@@ -16,9 +16,9 @@ from dorsal.core.runs import RunTracker
 from dorsal.core.settings import Settings
 
 ROW = np.dtype([("sec", "<i8"), ("activity", "u1"), ("flex", "<f8"), ("lat", "<f8"), ("incl", "<f8"),
-                ("rot", "<f8"), ("gyro", "<f8")])
+                ("rot", "<f8"), ("gyro", "<f8"), ("side", "<f8")])
 _LYING, _SITTING, _STANDING, _WALKING = 1, 2, 3, 4
-EPISODE_GAP_S = 8
+EPISODE_GAP_S = 20
 MIN_EPISODE_S = 12
 MAX_BUFFER_S = 3600  # an episode longer than an hour is not a stretch; the buffer stays bounded
 
@@ -39,14 +39,18 @@ def classify(rows: np.ndarray) -> str | None:
     lying = act == _LYING
     if lying.mean() >= 0.5:
         ly = rows[lying]
-        if (np.abs(ly["lat"]) > 45).mean() >= 0.3:
-            return "side-lying-knees-to-chest"
+        on_side = np.abs(ly["side"]) > 45
+        if on_side.mean() >= 0.3:
+            # resting on a side is still; the stretch pulls the knees up and stretches the legs out
+            # the stretch is held on one side, then the other; resting stays on one
+            both = (ly["side"] > 45).sum() >= 10 and (ly["side"] < -45).sum() >= 10
+            return "side-lying-knees-to-chest" if both else None
         if (ly["flex"] > 45).mean() >= 0.3:
             return "assisted-prone-press"
+        if np.median(ly["gyro"]) > 0.3:
+            return "rocking"
         if np.median(ly["incl"]) < 82:
             return "ball-rollout"
-        if np.median(ly["gyro"]) > 0.2:
-            return "rocking"
         if ly["flex"].min() < -99:
             return "bed-edge-extension"
         if ly["flex"].max() - np.median(ly["flex"]) > 4 and _excursions(ly["flex"] > np.median(ly["flex"]) + 3) >= 2:
@@ -54,9 +58,12 @@ def classify(rows: np.ndarray) -> str | None:
         return None
     sitting = act == _SITTING
     standing = act == _STANDING
+    if (act == _WALKING).mean() > 0.15:
+        return None  # stretches are done in place
+    if (np.abs(rot) > 30).sum() >= 3 and np.abs(rot).max() <= 100 and np.median(np.abs(flex)) < 20:
+        # turning far and holding it: the seated twist (on the floor the sit-down is often not seen)
+        return "seated-twist"
     if sitting.mean() >= 0.5:
-        if np.abs(rot).max() > 30:
-            return "seated-twist"
         if flex.min() < -8 and _excursions(flex < -6) >= 2:
             return "chair-back-extension"
         return None
@@ -76,13 +83,14 @@ class StretchDetector:
         self._rows = np.zeros(0, ROW)
 
     def update(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray, lat: np.ndarray, incl: np.ndarray,
-               rot: np.ndarray, gyro: np.ndarray) -> list[Any]:
+               rot: np.ndarray, gyro: np.ndarray, side: np.ndarray) -> list[Any]:
         rows = np.zeros(secs.size, ROW)
+        rows["side"] = side
         rows["sec"], rows["activity"], rows["flex"], rows["lat"] = secs, activity, flex, lat
         rows["incl"], rows["rot"], rows["gyro"] = incl, rot, gyro
-        upright = (activity == _SITTING) | (activity == _STANDING)
-        stretchy = (activity == _LYING) | (upright & ((flex < -5) | (np.abs(lat) > 10) | (flex > 25))) | (
-            (activity == _SITTING) & (np.abs(rot) > 30))
+        upright = (activity != _LYING) & (activity != _WALKING)
+        stretchy = (activity == _LYING) | (upright & ((flex < -5) | (np.abs(lat) > 10) | (flex > 25)
+                                                      | (np.abs(rot) > 30)))
         self._rows = np.concatenate([self._rows, rows])
         out = [self._event(r.start, r.end) for r in self._tracker.update(stretchy, flex, secs)]
         keep_from = self._tracker.open_start if self._tracker.open_start is not None else int(secs[-1]) + 1
@@ -95,16 +103,15 @@ class StretchDetector:
         return [e for e in out if e is not None]
 
     def _event(self, start: int, end: int) -> Any:
-        from dorsal.core.pipeline import Event
+        from dorsal.core.pipeline import Event  # the pipeline imports this module
 
         rows = self._rows[(self._rows["sec"] >= start) & (self._rows["sec"] < end)]
         sid = classify(rows)
         if sid is None:
             return None
-        base = np.where(rows["incl"] > self.settings.lying_inclination_deg,
-                        np.where(rows["flex"] < 0, -90.0, 90.0), 0.0)
-        side = np.abs(rows["lat"]) > 45
-        ext = np.where(side, 0.0, -(rows["flex"] - base))
+        from dorsal.core.pipeline import extension_deg
+
+        ext = extension_deg(rows["flex"], rows["incl"], rows["side"])
         peak_ext = float(max(0.0, ext.max()))
         return Event("stretch", float(start), float(end), {
             "id": sid, "duration_s": float(end - start), "peak_extension_deg": peak_ext,

@@ -1,0 +1,69 @@
+"""Streaming equals batch: any chunking yields the same timeline and events."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dorsal.core import Analyzer, analyze
+from dorsal.recording import read_recording
+
+DORSAL = str(Path(sys.executable).with_name("dorsal"))
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    out = tmp_path_factory.mktemp("sim") / "mixed.dorsal"
+    subprocess.run([DORSAL, "simulate", "--scenario", "unsafe-frequent-twists", "--duration", "240s", "--out",
+                    str(out), "--seed", "5"], check=True, capture_output=True, timeout=300)
+    return read_recording(out).samples
+
+
+def run_chunked(samples: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, list[dict]]:
+    a = Analyzer(rate_hz=100.0, keep_timeline=True)
+    pos, i = 0, 0
+    while pos < samples.size:
+        n = sizes[i % len(sizes)]
+        a.feed(samples[pos : pos + n])
+        pos += n
+        i += 1
+    result = a.finish()
+    return result.timeline, [e.to_json() for e in result.events]
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1000])
+def test_fixed_chunkings_equal_the_whole(recording: np.ndarray, size: int) -> None:
+    samples = recording if size > 1 else recording[:6000]
+    whole = analyze(samples, rate_hz=100.0)
+    timeline, events = run_chunked(samples, [size])
+    assert np.array_equal(timeline, whole.timeline)
+    assert events == [e.to_json() for e in whole.events]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.data_too_large])
+@given(st.lists(st.integers(1, 5000), min_size=1, max_size=20))
+def test_random_chunkings_equal_the_whole(recording: np.ndarray, sizes: list[int]) -> None:
+    whole = analyze(recording, rate_hz=100.0)
+    timeline, events = run_chunked(recording, sizes)
+    assert np.array_equal(timeline, whole.timeline)
+    assert events == [e.to_json() for e in whole.events]
+
+
+def test_live_memory_stays_flat(recording: np.ndarray) -> None:
+    """Without keep_timeline the analyzer holds no per-sample or per-second history."""
+    a = Analyzer(rate_hz=100.0)
+    sizes = []
+    for rep in range(4):
+        chunk = recording.copy()
+        chunk["t_s"] += rep * (recording["t_s"][-1] - recording["t_s"][0] + 0.01)
+        for i in range(0, chunk.size, 500):
+            a.feed(chunk[i : i + 500])
+        sizes.append(a._pending.size + len(a._timeline) + a._stretch._rows.size)
+    assert max(sizes) <= 4000  # bounded by one second of samples plus one open stretch episode
