@@ -42,6 +42,8 @@ TIMELINE_DTYPE = np.dtype(
 #: Seconds to wait for a quiet upright period before assuming the nominal mounting.
 ESTIMATE_WINDOW_S = 120
 ESTIMATE_STILL_S = 5
+#: An extension shorter than this is a posture change passing through, not a held lean.
+EXTENSION_MIN_S = 2
 
 
 @dataclass
@@ -101,8 +103,8 @@ def extension_deg(flex: np.ndarray, incl: np.ndarray, side: np.ndarray) -> np.nd
     known, and on a side the flexion angle is degenerate: extension reads 0 there rather than guessing.
     """
     base = np.where(flex < 0, -90.0, 90.0)
-    ext = np.where(incl < 35.0, -flex, -(flex - base))
-    known = ((incl < 35.0) | (incl > 70.0)) & (np.abs(side) < 45.0)
+    ext = np.where(incl < 50.0, -flex, -(flex - base))
+    known = ((incl < 50.0) | (incl > 70.0)) & (np.abs(side) < 45.0)
     return np.where(known, ext, 0.0)
 
 
@@ -352,6 +354,8 @@ class Analyzer:
         # extension past the posture's base: upright 0, lying on the back -90, face down +90
         extension = extension_deg(flex, incl, side)
         for run in self._extension.update(extension > st.extension_limit_deg, extension, secs):
+            if run.true_seconds < EXTENSION_MIN_S:
+                continue  # passing through on the way to lying down or sitting up
             new.append(Event("excessive_extension", float(run.start), float(run.end),
                              {"peak_extension_deg": run.peak, "limit_deg": st.extension_limit_deg,
                               "time_above_s": float(run.true_seconds)}))
@@ -399,6 +403,8 @@ class Analyzer:
             self._events.extend(self._slouch_event(run))
         st = self.settings
         for run in self._extension.flush():
+            if run.true_seconds < EXTENSION_MIN_S:
+                continue
             self._events.append(Event("excessive_extension", float(run.start), float(run.end),
                                       {"peak_extension_deg": run.peak, "limit_deg": st.extension_limit_deg,
                                        "time_above_s": float(run.true_seconds)}))
