@@ -31,12 +31,12 @@ MONDAY = dt.date(2026, 3, 9)
 #: (day of the week, start hour, scenario, minutes, seed)
 WEEK = [
     (0, 9.0, "desk-day", 40, 10),
-    (1, 9.0, "unsafe-frequent-twists", 30, 11),
+    (1, 9.0, "unsafe-frequent-twists", 40, 11),
     (2, 9.0, "desk-day", 30, 12),
     (2, 11.0, "standing-bends", 5, 13),
-    (3, 9.0, "unsafe-frequent-twists", 30, 14),
+    (3, 9.0, "unsafe-frequent-twists", 40, 14),
     (4, 9.0, "unsafe-long-sitting", 35, 15),
-    (5, 10.0, "unsafe-frequent-twists", 30, 16),
+    (5, 10.0, "unsafe-frequent-twists", 40, 16),
     (6, 9.0, "desk-day", 30, 17),
 ]
 
