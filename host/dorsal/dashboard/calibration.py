@@ -30,12 +30,15 @@ class Calibration:
     t_unix_s: float
 
     def to_dict(self) -> dict[str, object]:
-        return {"neutral": list(self.neutral), "forward_axis": list(self.forward_axis) if self.forward_axis else None,
-                "source": self.source, "t_unix_s": self.t_unix_s}
+        """The stored shape, the same keys as dorsal.core.Calibration.to_dict (anterior axis in sensor axes)."""
+        out: dict[str, object] = {"neutral": list(self.neutral), "source": self.source, "t_unix_s": self.t_unix_s}
+        if self.forward_axis is not None:
+            out["forward_axis_sensor"] = list(self.forward_axis)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Calibration:
-        fwd = data.get("forward_axis")
+        fwd = data.get("forward_axis_sensor")
         return cls(tuple(float(v) for v in data["neutral"]),  # type: ignore[arg-type, union-attr]
                    tuple(float(v) for v in fwd) if fwd else None,  # type: ignore[union-attr]
                    str(data.get("source", "calibrated")), float(data.get("t_unix_s", 0.0)))  # type: ignore[arg-type]
