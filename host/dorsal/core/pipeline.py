@@ -191,7 +191,8 @@ class Analyzer:
         lam_hp = np.exp(-dt / 20.0)
         self._hp = (np.array([1.0, -1.0]) * (1 + lam_hp) / 2, np.array([1.0, -lam_hp]))
         self._hp_zi: np.ndarray | None = None
-        self._energetic = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
+        self._energetic = np.zeros(2, dtype=bool)
+        self._inclined = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
         self._posture_state = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
         self._slouch_on = False
         self._sitting = RunTracker(int(round(s.break_min_s)))
@@ -287,14 +288,21 @@ class Analyzer:
         h_lo, h_hi = np.minimum.reduceat(height, starts), np.maximum.reduceat(height, starts)
         g_s = gyro_activity(s, starts)
 
-        lying = i_s > st.lying_inclination_deg
+        # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly).
+        inclined = i_s > st.lying_inclination_deg
+        hist = np.concatenate([self._inclined, inclined])
+        lying = inclined & hist[1:-1] & hist[:-2]
+        self._inclined = hist[-2:]
         # Walking: gait-band energy for 3 seconds in a row (a sit-down's jolt lasts one second).
         energetic = (band_rms > st.walking_band_rms_mps2) & ~lying
         history = np.concatenate([self._energetic, energetic])
         walking = energetic & history[1:-1] & history[:-2]
         self._energetic = history[-2:]
-        down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & ~walking & ~lying
-        up = (h_hi > st.transition_height_m) & (h_hi > -h_lo) & ~lying
+        # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
+        # arm movements and stopping after a walk move the chest up and down without that lean.
+        leaned = np.maximum.reduceat(flex, starts) > st.transition_lean_deg
+        down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
+        up = (h_hi > st.transition_height_m) & (h_hi > -h_lo) & leaned & ~lying
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
         last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture_state)

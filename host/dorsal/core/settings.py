@@ -46,6 +46,8 @@ class Settings:
     #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
     #: high-passed double integral of vertical acceleration marks one (SEED_NOTES.md).
     transition_height_m: float = 0.15
+    #: ...while the trunk leans forward at least this far (the lean of sit-to-stand is ~20-40 deg).
+    transition_lean_deg: float = 12.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).

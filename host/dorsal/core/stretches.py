@@ -36,7 +36,7 @@ def classify(rows: np.ndarray) -> str | None:
         return None
     act = rows["activity"]
     flex, lat, incl, rot, gyro = rows["flex"], rows["lat"], rows["incl"], rows["rot"], rows["gyro"]
-    lying = act == _LYING
+    lying = (act == _LYING) | (incl > 45)  # half-reclined over a ball counts with lying
     if lying.mean() >= 0.5:
         ly = rows[lying]
         on_side = np.abs(ly["side"]) > 45
