@@ -19,7 +19,7 @@ def settle(app, link, extra=None):  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         import time
 
-        end = time.monotonic() + 20
+        end = time.monotonic() + 60
         while not (link.finished and app.last_view is not None and app.last_view.samples == len(link.recording.samples)):
             assert time.monotonic() < end, "the replay did not finish"
             await pilot.pause(0.02)
