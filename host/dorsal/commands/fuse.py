@@ -1,15 +1,32 @@
-"""`dorsal fuse`: not built yet (host core and firmware fusion (issues 3, 5))."""
+"""`dorsal fuse --imu-csv FILE [--filter device|best] [--out FILE]`: orientation per input sample."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from dorsal.commands._pending import accept_anything, pending
+import numpy as np
+
+from dorsal.core.fusion import fuse, read_imu_csv
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    accept_anything(parser)
+    parser.add_argument("--imu-csv", metavar="FILE", required=True,
+                        help="t_s, ax_mps2, ay_mps2, az_mps2, gx_rps, gy_rps, gz_rps (any rate)")
+    parser.add_argument("--filter", choices=["best", "device"], default="best",
+                        help="best: vqf offline on the host; device: the firmware's own filter")
+    parser.add_argument("--out", metavar="FILE", help="CSV to write (default: standard output)")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise pending("host core and firmware fusion (issues 3, 5)")
+    t, acc, gyr = read_imu_csv(args.imu_csv)
+    q = fuse(t, acc, gyr, args.filter)
+    table = np.column_stack([t, q])
+    out = open(args.out, "w") if args.out else sys.stdout
+    try:
+        out.write("t_s,qw,qx,qy,qz\n")
+        np.savetxt(out, table, fmt=["%.6f", "%.7f", "%.7f", "%.7f", "%.7f"], delimiter=",")
+    finally:
+        if args.out:
+            out.close()
+    return 0

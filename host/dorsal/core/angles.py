@@ -40,7 +40,9 @@ def posture_angles(
     side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
     lying on a side makes the heading-based angles degenerate, so it is reported on its own.
     """
-    _, y, z = body_axes(q, r_bs)
+    qn = quat.normalize(q)
+    y = quat.rotate(qn, r_bs[:, 1])
+    z = quat.rotate(qn, r_bs[:, 2])
     up = np.array([0.0, 0.0, 1.0])
     zh = z.copy()
     zh[:, 2] = 0.0

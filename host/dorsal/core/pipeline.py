@@ -42,6 +42,8 @@ TIMELINE_DTYPE = np.dtype(
 #: Seconds to wait for a quiet upright period before assuming the nominal mounting.
 ESTIMATE_WINDOW_S = 120
 ESTIMATE_STILL_S = 5
+#: Samples per chunk when analysing a whole recording (~87 min at 100 Hz; bounds the temporaries).
+BATCH_CHUNK = 1 << 19
 #: An extension shorter than this is a posture change passing through, not a held lean.
 EXTENSION_MIN_S = 2
 
@@ -269,8 +271,7 @@ class Analyzer:
         if self._walk_zi is None:
             self._walk_zi = sosfilt_zi(self._walk_sos) * amag[0]
         band, self._walk_zi = sosfilt(self._walk_sos, amag, zi=self._walk_zi)
-        r = quat.matrices(q)
-        a_vert = np.einsum("ij,ij->i", r[:, 2, :], acc) - GRAVITY_MPS2
+        a_vert = np.einsum("ij,ij->i", quat.rotate_inverse_z(quat.normalize(q)), acc) - GRAVITY_MPS2
         if self._hp_zi is None:
             self._hp_zi = lfilter_zi(*self._hp) * a_vert[0]
         a_hp, self._hp_zi = lfilter(*self._hp, a_vert, zi=self._hp_zi)
@@ -475,5 +476,7 @@ def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: 
             rate_hz: float | None = None) -> Analysis:
     """Whole-recording analysis (the same code path as streaming, in one chunk)."""
     a = Analyzer(settings, calibration, rate_hz or rate_of(samples), keep_timeline=True)
-    a.feed(samples)
+    # Chunks bound the temporaries (streaming equals batch, so the result is the same).
+    for i in range(0, samples.size, BATCH_CHUNK):
+        a.feed(samples[i : i + BATCH_CHUNK])
     return a.finish()

@@ -50,3 +50,17 @@ def from_matrix(r: np.ndarray) -> np.ndarray:
         q = [r[1, 0] - r[0, 1], r[0, 2] + r[2, 0], r[1, 2] + r[2, 1], t]
     out = np.array(q) * (0.5 / np.sqrt(t))
     return out * (1 if out[0] >= 0 else -1)
+
+
+def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate one vector v (3,) by each unit quaternion q (N, 4): (N, 3). Cheaper than full matrices."""
+    w = q[:, 0:1]
+    u = q[:, 1:4]
+    t = 2.0 * np.cross(u, np.broadcast_to(v, u.shape))
+    return v + w * t + np.cross(u, t)
+
+
+def rotate_inverse_z(q: np.ndarray) -> np.ndarray:
+    """Earth's z axis in sensor coordinates (the third row of each rotation matrix), (N, 3)."""
+    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    return np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], axis=1)
