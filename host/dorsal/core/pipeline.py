@@ -44,6 +44,9 @@ ESTIMATE_WINDOW_S = 120
 ESTIMATE_STILL_S = 5
 #: Samples per chunk when analysing a whole recording (~87 min at 100 Hz; bounds the temporaries).
 BATCH_CHUNK = 1 << 19
+#: Leak time constant of the height integrators (s). Longer (2.5 s) separated reaching from standing
+#: up no better on the simulator and lost sit-to-stand cycles, so 1 s.
+HEIGHT_TAU_S = 1.0
 #: An extension shorter than this is a posture change passing through, not a held lean.
 EXTENSION_MIN_S = 2
 
@@ -182,7 +185,7 @@ class Analyzer:
         self._walk_sos = butter(2, [0.8, 3.0], btype="band", fs=self.rate_hz, output="sos")
         self._walk_zi: np.ndarray | None = None
         dt = 1.0 / self.rate_hz
-        lam = np.exp(-dt / 1.0)
+        lam = np.exp(-dt / HEIGHT_TAU_S)
         # two leaky integrations of vertical acceleration -> height transient (m): a step in height D
         # gives D(1 - t/tau)e^(-t/tau), so the first lobe has the sign of the change and the opposite
         # lobe stays below 14% of it; a constant bias b reads as b*tau^2.
@@ -303,7 +306,7 @@ class Analyzer:
         # arm movements and stopping after a walk move the chest up and down without that lean.
         leaned = np.maximum.reduceat(flex, starts) > st.transition_lean_deg
         down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
-        up = (h_hi > st.transition_height_m) & (h_hi > -h_lo) & leaned & ~lying
+        up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & ~lying
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
         last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture_state)

@@ -45,7 +45,10 @@ class Settings:
     walking_band_rms_mps2: float = 0.9
     #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
     #: high-passed double integral of vertical acceleration marks one (SEED_NOTES.md).
-    transition_height_m: float = 0.15
+    transition_height_m: float = 0.12
+    #: Standing up must show a larger rise: leaning forward to reach from a chair lifts the chest
+    #: ~0.15-0.2 m as well, a stand-up lifts it ~0.45 m (both through the same high-passed integral).
+    stand_up_height_m: float = 0.18
     #: ...while the trunk leans forward at least this far (the lean of sit-to-stand is ~20-40 deg).
     transition_lean_deg: float = 12.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
