@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DEB_PACKAGES := tmux
+# command:Debian package, installed when the command is missing
+DEB_TOOLS := tmux:tmux rsvg-convert:librsvg2-bin
 PYTEST_ARGS ?=
 
 .PHONY: demo test bench setup system clean
@@ -20,7 +21,8 @@ $(STAMP): pyproject.toml
 
 # Debian packages: installed when missing (as root, or with sudo when available).
 system:
-	@missing=""; for p in $(DEB_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for pair in $(DEB_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+		command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi; \
