@@ -121,14 +121,16 @@ def _runs(arr: np.ndarray, offsets: np.ndarray) -> list[tuple[int, int, int, int
     if n == 0:
         return []
     lengths = wire.HEADER_SIZE + counts.astype(np.int64) * sizes
+    step = np.diff(offsets)
+    # A run: equal shape and an equal step between starts that is at least one frame long (back to
+    # back in a buffer, or a fixed-size entry apart in a recording).
     same = np.ones(n, dtype=bool)
+    same[0] = False
     if n > 1:
-        same[1:] = (counts[1:] == counts[:-1]) & (sizes[1:] == sizes[:-1]) & (
-            np.diff(offsets) == lengths[:-1]
-        )
+        same[1:] = (counts[1:] == counts[:-1]) & (sizes[1:] == sizes[:-1]) & (step >= lengths[:-1])
+    if n > 2:
+        same[2:] &= step[1:] == step[:-1]
     starts = np.flatnonzero(~same)
-    if starts.size == 0 or starts[0] != 0:
-        starts = np.concatenate([[0], starts])
     ends = np.concatenate([starts[1:], [n]])
     return [(int(s), int(e - s), int(counts[s]), int(sizes[s])) for s, e in zip(starts, ends)]
 
@@ -164,14 +166,16 @@ def decode_samples(
     pos = 0
     for first, nframes, count, size in runs:
         start = int(offsets[first])
-        stride = wire.HEADER_SIZE + count * size
-        if start + nframes * stride > arr.size:
+        length = wire.HEADER_SIZE + count * size
+        step = int(offsets[first + 1] - offsets[first]) if nframes > 1 else length
+        if start + (nframes - 1) * step + length > arr.size:
             raise ProtocolError(f"frame {first} at byte {start} runs past the end of the buffer")
-        block = arr[start : start + nframes * stride].reshape(nframes, stride)
+        block = np.lib.stride_tricks.as_strided(arr[start:], shape=(nframes, length), strides=(step, 1),
+                                                writeable=False)
         heads = np.ascontiguousarray(block[:, : wire.HEADER_SIZE]).view(HEADER_DTYPE).ravel()
         _check_headers(heads, first, offsets)
         n = nframes * count
-        if size % 2 == 0 and start % 2 == 0:
+        if size % 2 == 0 and start % 2 == 0 and step % 2 == 0:
             raw = block[:, wire.HEADER_SIZE :].view("<i2").reshape(nframes, count, size // 2)
         else:  # odd record size from a newer device: copy into an aligned layout
             body = np.ascontiguousarray(block[:, wire.HEADER_SIZE :]).reshape(n, size)[:, : wire.RECORD_SIZE]
