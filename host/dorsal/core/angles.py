@@ -26,33 +26,28 @@ class AngleState:
     zi: np.ndarray | None = None
 
 
-def body_axes(q: np.ndarray, r_bs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Body X, Y, Z axes in Earth coordinates, each (N, 3), for quaternions q (N, 4)."""
-    r = quat.matrices(q) @ r_bs
-    return r[:, :, 0], r[:, :, 1], r[:, :, 2]
-
-
 def posture_angles(
-    q: np.ndarray, r_bs: np.ndarray, rate_hz: float, reference_s: float, state: AngleState
+    q: np.ndarray, r_bs: np.ndarray, rate_hz: float, reference_s: float, state: AngleState,
+    entries: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(flexion, lateral, rotation, inclination, side) in deg, each float64 (N,), for q (N, 4).
 
     side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
     lying on a side makes the heading-based angles degenerate, so it is reported on its own.
     """
-    qn = quat.normalize(q)
-    y = quat.rotate(qn, r_bs[:, 1])
-    z = quat.rotate(qn, r_bs[:, 2])
-    up = np.array([0.0, 0.0, 1.0])
-    zh = z.copy()
-    zh[:, 2] = 0.0
-    zh /= np.maximum(np.linalg.norm(zh, axis=1, keepdims=True), 1e-9)
-    fwd = np.cross(up, zh)  # anterior = superior x right
-    flexion = np.degrees(np.arctan2(np.einsum("ij,ij->i", y, fwd), y[:, 2]))
-    lateral = np.degrees(np.arctan2(np.einsum("ij,ij->i", y, zh), np.hypot(np.einsum("ij,ij->i", y, fwd), y[:, 2])))
-    inclination = np.degrees(np.arccos(np.clip(y[:, 2], -1.0, 1.0)))
+    r = entries if entries is not None else quat.matrix_entries(q)  # nine (N,) arrays, no (N, 3, 3)
+    y = quat.apply(r, r_bs[:, 1])
+    z = quat.apply(r, r_bs[:, 2])
+    # right axis projected on the horizontal, and anterior = up x right (both horizontal unit vectors)
+    norm = np.maximum(np.hypot(z[0], z[1]), 1e-9)
+    rx, ry = z[0] / norm, z[1] / norm
+    fx, fy = -ry, rx
+    y_fwd = y[0] * fx + y[1] * fy
+    flexion = np.degrees(np.arctan2(y_fwd, y[2]))
+    lateral = np.degrees(np.arctan2(y[0] * rx + y[1] * ry, np.hypot(y_fwd, y[2])))
+    inclination = np.degrees(np.arccos(np.clip(y[2], -1.0, 1.0)))
 
-    heading = np.arctan2(fwd[:, 1], fwd[:, 0])
+    heading = np.arctan2(fy, fx)
     if heading.size:
         first = heading[0] if state.last_heading_rad is None else state.last_heading_rad
         heading = np.unwrap(np.concatenate([[first], heading]))[1:]
@@ -66,5 +61,5 @@ def posture_angles(
     else:
         ref = heading
     rotation = -np.degrees(heading - ref)  # turning right lowers the heading (z up, counter-clockwise +)
-    side = np.degrees(np.arcsin(np.clip(z[:, 2], -1.0, 1.0)))
+    side = np.degrees(np.arcsin(np.clip(z[2], -1.0, 1.0)))
     return flexion, lateral, rotation, inclination, side

@@ -267,14 +267,16 @@ class Analyzer:
         st = self.settings
         assert self._r_bs is not None
         q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1).astype(np.float64)
-        flex, lat, rot, incl, side = posture_angles(q, self._r_bs, self.rate_hz, st.twist_reference_s, self._angle_state)
+        r = quat.matrix_entries(q)
+        flex, lat, rot, incl, side = posture_angles(q, self._r_bs, self.rate_hz, st.twist_reference_s,
+                                                    self._angle_state, r)
 
         acc = np.stack([s["ax_mps2"], s["ay_mps2"], s["az_mps2"]], axis=1).astype(np.float64)
         amag = np.linalg.norm(acc, axis=1)
         if self._walk_zi is None:
             self._walk_zi = sosfilt_zi(self._walk_sos) * amag[0]
         band, self._walk_zi = sosfilt(self._walk_sos, amag, zi=self._walk_zi)
-        a_vert = np.einsum("ij,ij->i", quat.rotate_inverse_z(quat.normalize(q)), acc) - GRAVITY_MPS2
+        a_vert = r[6] * acc[:, 0] + r[7] * acc[:, 1] + r[8] * acc[:, 2] - GRAVITY_MPS2
         if self._hp_zi is None:
             self._hp_zi = lfilter_zi(*self._hp) * a_vert[0]
         a_hp, self._hp_zi = lfilter(*self._hp, a_vert, zi=self._hp_zi)

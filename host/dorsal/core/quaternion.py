@@ -52,15 +52,19 @@ def from_matrix(r: np.ndarray) -> np.ndarray:
     return out * (1 if out[0] >= 0 else -1)
 
 
-def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Rotate one vector v (3,) by each unit quaternion q (N, 4): (N, 3). Cheaper than full matrices."""
-    w = q[:, 0:1]
-    u = q[:, 1:4]
-    t = 2.0 * np.cross(u, np.broadcast_to(v, u.shape))
-    return v + w * t + np.cross(u, t)
-
-
-def rotate_inverse_z(q: np.ndarray) -> np.ndarray:
-    """Earth's z axis in sensor coordinates (the third row of each rotation matrix), (N, 3)."""
+def matrix_entries(q: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The nine entries r00, r01, ..., r22 of each rotation matrix, as (N,) float64 arrays (q need not be unit)."""
+    q = np.asarray(q, dtype=np.float64)
     w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    return np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], axis=1)
+    s = 2.0 / (w * w + x * x + y * y + z * z)
+    xx, yy, zz = s * x * x, s * y * y, s * z * z
+    xy, xz, yz = s * x * y, s * x * z, s * y * z
+    wx, wy, wz = s * w * x, s * w * y, s * w * z
+    return (1 - yy - zz, xy - wz, xz + wy, xy + wz, 1 - xx - zz, yz - wx, xz - wy, yz + wx, 1 - xx - yy)
+
+
+def apply(r: tuple[np.ndarray, ...], v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R v for each matrix given by matrix_entries and one vector v (3,): three (N,) arrays."""
+    return (r[0] * v[0] + r[1] * v[1] + r[2] * v[2],
+            r[3] * v[0] + r[4] * v[1] + r[5] * v[2],
+            r[6] * v[0] + r[7] * v[1] + r[8] * v[2])
