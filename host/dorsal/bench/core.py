@@ -44,7 +44,8 @@ def generate_day(duration_s: float, seed: int = 0) -> np.ndarray:
 
 
 def per_sample_baseline(s: np.ndarray, settings: Settings) -> int:
-    """The same rules, one sample at a time in Python. Returns the number of events found."""
+    """The main rules (angles, gait band, height, per-second activity, slouch, sitting bouts), one sample at
+    a time in plain Python floats (columns are turned into lists first). Returns the number of events."""
     sos = butter(2, [0.8, 3.0], btype="band", fs=RATE_HZ, output="sos")
     zf = [[0.0, 0.0] for _ in sos]
     dt = 1 / RATE_HZ
@@ -56,15 +57,18 @@ def per_sample_baseline(s: np.ndarray, settings: Settings) -> int:
     slouch_on = False
     sitting_start = None
     events = 0
+    cols = {k: s[k].tolist() for k in ("qw", "qx", "qy", "qz", "ax_mps2", "ay_mps2", "az_mps2", "t_s")}
+    qw, qx, qy, qz = cols["qw"], cols["qx"], cols["qy"], cols["qz"]
+    ax, ay, az, ts = cols["ax_mps2"], cols["ay_mps2"], cols["az_mps2"], cols["t_s"]
     for i in range(s.size):
-        w, x, y, z = (float(s[k][i]) for k in ("qw", "qx", "qy", "qz"))
+        w, x, y, z = qw[i], qx[i], qy[i], qz[i]
         # body Y (sensor Y) and Z in Earth coordinates
         yx, yy, yz = 2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x)
         zx, zy = 2 * (x * z + w * y), 2 * (y * z - w * x)
         nz = math.hypot(zx, zy) or 1e-9
         fx, fy = -zy / nz, zx / nz
         flex = math.degrees(math.atan2(yx * fx + yy * fy, yz))
-        a = math.sqrt(float(s["ax_mps2"][i]) ** 2 + float(s["ay_mps2"][i]) ** 2 + float(s["az_mps2"][i]) ** 2)
+        a = math.sqrt(ax[i] ** 2 + ay[i] ** 2 + az[i] ** 2)
         for k, (b0, b1, b2, _, a1, a2) in enumerate(sos):
             out = b0 * a + zf[k][0]
             zf[k][0] = b1 * a - a1 * out + zf[k][1]
@@ -72,7 +76,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings) -> int:
             a = out
         v = lam * v + (a - 9.81) * dt
         h = lam * h + v * dt
-        k2 = int(s["t_s"][i])
+        k2 = int(ts[i])
         if k2 != sec and count:
             mflex = acc_flex / count
             walking = math.sqrt(acc_band / count) > settings.walking_band_rms_mps2
