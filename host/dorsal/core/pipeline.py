@@ -266,7 +266,8 @@ class Analyzer:
             return _empty_update(self.live)
         st = self.settings
         assert self._r_bs is not None
-        q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1).astype(np.float64)
+        # float32 is the wire's precision (Q14 quaternions); angles need no more
+        q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1)
         r = quat.matrix_entries(q)
         flex, lat, rot, incl, side = posture_angles(q, self._r_bs, self.rate_hz, st.twist_reference_s,
                                                     self._angle_state, r)

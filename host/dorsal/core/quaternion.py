@@ -53,10 +53,11 @@ def from_matrix(r: np.ndarray) -> np.ndarray:
 
 
 def matrix_entries(q: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The nine entries r00, r01, ..., r22 of each rotation matrix, as (N,) float64 arrays (q need not be unit)."""
-    q = np.asarray(q, dtype=np.float64)
+    """The nine entries r00, r01, ..., r22 of each rotation matrix, as (N,) arrays of q's float type
+    (q need not be unit)."""
+    q = np.asarray(q)
     w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    s = 2.0 / (w * w + x * x + y * y + z * z)
+    s = q.dtype.type(2.0) / (w * w + x * x + y * y + z * z)
     xx, yy, zz = s * x * x, s * y * y, s * z * z
     xy, xz, yz = s * x * y, s * x * z, s * y * z
     wx, wy, wz = s * w * x, s * w * y, s * w * z
