@@ -57,6 +57,11 @@ def _fixed(x: np.ndarray, lsb_per_unit: float) -> np.ndarray:
     return np.clip(n, -32768, 32767).astype("<i2")
 
 
+def _ms(t_s: float) -> int:
+    """Milliseconds rounded half up, as the device (and wire.to_fixed) round."""
+    return int(np.floor(t_s * 1000.0 + 0.5))
+
+
 RECORD_DTYPE = np.dtype([(name, "<i2" if code == "h" else "<u2") for name, code, _ in wire.RECORD_FIELDS])
 assert RECORD_DTYPE.itemsize == wire.RECORD_SIZE
 
@@ -116,7 +121,7 @@ class FrameEncoder:
         while avail - pos >= k or (final and pos < avail):
             take = min(k, avail - pos)
             seq = self.state.seq
-            t0_ms = (int(round(self._pending_t[pos] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
+            t0_ms = (_ms(self._pending_t[pos]) + BOOT_OFFSET_MS) & 0xFFFFFFFF
             msg = head.pack(wire.PROTOCOL_VERSION, wire.MSG_DATA, seq & 0xFFFFFFFF, t0_ms, self.period_us, take,
                             size) + bytes(self._pending_raw[pos * size : (pos + take) * size])
             out.append(WireMessage(float(self._pending_t[pos + take - 1] + period_s), msg))
@@ -130,7 +135,7 @@ class FrameEncoder:
         pp = 0
         while len(self._pending_p) - pp >= per or (final and pp < len(self._pending_p)):
             part = self._pending_p[pp : pp + per]
-            t0_ms = (int(round(part[0][0] * 1000)) + BOOT_OFFSET_MS) & 0xFFFFFFFF
+            t0_ms = (_ms(part[0][0]) + BOOT_OFFSET_MS) & 0xFFFFFFFF
             msg = wire.encode_pressure(self.state.pressure_seq, t0_ms, period_us, [v for _, v in part])
             # sent with the data frame completed by the same sample, so chunking cannot reorder them
             out.append(WireMessage(float(part[-1][0] + 1.0 / self.stream.rate_hz), msg))
@@ -166,7 +171,10 @@ class VirtualWearable:
                 self._backend = rig_engine.make_backend(self, engine)
                 self.engine_used = engine
             elif engine == "micropython":
-                raise RuntimeError("the firmware rig is not available, so the firmware cannot run under MicroPython")
+                from dorsal.sim.micropython_engine import MicroPythonEncoder
+
+                self._backend = MicroPythonEncoder(self.stream, self.records_per_frame, BOOT_OFFSET_MS)
+                self.engine_used = "micropython-encoder"
         if self._backend is None:
             self._backend = FrameEncoder(self.stream, self.records_per_frame)
 
