@@ -85,3 +85,14 @@ def test_frames_do_not_depend_on_how_the_run_is_chunked():
 
     a, b = payloads(30.0), payloads(0.737)
     assert a == b and len(a) > 300
+
+
+def test_a_rate_the_protocol_cannot_carry_is_one_clear_error(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dorsal = str(Path(sys.executable).with_name("dorsal"))
+    r = subprocess.run([dorsal, "simulate", "--scenario", "desk-day", "--duration", "10s", "--rate", "50",
+                        "--out", str(tmp_path / "x.dorsal")], capture_output=True, text=True)
+    assert r.returncode == 2 and "--rate must be between" in r.stderr and "Traceback" not in r.stderr

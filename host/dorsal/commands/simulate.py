@@ -61,8 +61,13 @@ def run(args: argparse.Namespace) -> int:
         raise DorsalError(f"unknown scenario {args.scenario!r}; `dorsal simulate --list` shows them", exit_code=2)
     if args.out is None:
         raise DorsalError("say where to write the recording: --out FILE", exit_code=2)
-    if not (1.0 <= args.rate <= 1000.0):
-        raise DorsalError("--rate must be between 1 and 1000 Hz", exit_code=2)
+    # The wire's period_us is a u16 (protocol/SPEC.md): a channel needs >= 15.3 Hz, and the barometer
+    # runs at a quarter of the IMU rate.
+    min_rate = 4 * 1e6 / 0xFFFF
+    if not (min_rate <= args.rate <= 1000.0):
+        raise DorsalError(f"--rate must be between {min_rate:.0f} and 1000 Hz (the barometer channel runs at a "
+                          "quarter of it, and a channel's period must fit the protocol's 16-bit microseconds)",
+                          exit_code=2)
     duration_s = parse_duration(args.duration) if args.duration else SCENARIOS[args.scenario].default_duration_s
     if duration_s <= 0:
         raise DorsalError("--duration must be positive", exit_code=2)
