@@ -1,0 +1,128 @@
+# Start-up: safe mode, watchdog, links, then the app's loop.
+#
+# Safe mode skips the app and leaves the REPL free (for flashing and repair)
+# when: the button is held during the first SAFE_WINDOW_MS, the flag file
+# `dorsal_safe_mode` exists (the host's reboot-to-safe-mode command writes
+# it; it is removed on entry so the next reset runs normally), or the last
+# CRASH_LIMIT starts all ended within HEALTHY_AFTER_MS (a crash loop). The
+# watchdog starts only after that window, so a bad build can always be
+# reached, and it is fed only while the sampler drains the FIFO.
+
+import os
+import sys
+
+import dorsal_boards
+import dorsal_config
+
+SAFE_FLAG = "dorsal_safe_mode"
+CRASH_FILE = "dorsal_crashes"
+CRASH_LIMIT = 3
+SAFE_WINDOW_MS = 2000
+WDT_TIMEOUT_MS = 8000  # under the RP2040's 8388 ms limit
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _read_int(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip() or "0")
+    except (OSError, ValueError):
+        return 0
+
+
+def _write_int(path, value):
+    with open(path + ".tmp", "w") as f:
+        f.write(str(value))
+    os.rename(path + ".tmp", path)
+
+
+def button_held(machine, board, clock):
+    # True if the button stays pressed through the safe-mode window
+    b = board["button"]
+    if b == "bootsel":
+        try:
+            import rp2
+
+            read = rp2.bootsel_button
+        except ImportError:
+            return False
+    else:
+        pin = machine.Pin(b, machine.Pin.IN, machine.Pin.PULL_UP)
+
+        def read():
+            return pin.value() == 0
+
+    t0 = clock.ticks_ms()
+    while clock.ticks_diff(clock.ticks_ms(), t0) < SAFE_WINDOW_MS:
+        if not read():
+            return False
+        clock.sleep_ms(50)
+    return True
+
+
+def safe_mode_reason(machine, board, clock):
+    # -> reason text, or None to run the app (the crash counter is updated)
+    if _exists(SAFE_FLAG):
+        os.remove(SAFE_FLAG)
+        return "requested (flag file)"
+    crashes = _read_int(CRASH_FILE) + 1
+    _write_int(CRASH_FILE, crashes)
+    if crashes > CRASH_LIMIT:
+        _write_int(CRASH_FILE, 0)
+        return "%d quick restarts in a row" % (crashes - 1)
+    if button_held(machine, board, clock):
+        return "button held at start"
+    return None
+
+
+def main(clock=None, machine=None, ble=None, duration_ms=None, stdin=None, stdout=None):
+    import time
+
+    if machine is None:
+        import machine
+    if clock is None:
+        clock = time
+    cfg, problem = dorsal_config.load()
+    name = cfg.get("board")
+    if name is None:
+        try:
+            name = dorsal_boards.detect(os.uname().machine)
+        except AttributeError:
+            name = None
+    board = dorsal_boards.get(name or dorsal_boards.DEFAULT_BOARD)
+    reason = safe_mode_reason(machine, board, clock)
+    if reason is not None:
+        print("dorsal: safe mode (%s); the app is not running. Reset to leave." % reason)
+        return "safe"
+    import dorsal_app
+    import dorsal_usb
+
+    app = dorsal_app.App(machine, clock, board=board["name"], ble=ble)
+    if problem:
+        print("dorsal:", problem)
+    usb = dorsal_usb.UsbLink(app, stdin, stdout)
+    wdt = machine.WDT(timeout=WDT_TIMEOUT_MS)
+    start = clock.ticks_ms()
+    healthy = False
+    try:
+        while duration_ms is None or clock.ticks_diff(clock.ticks_ms(), start) < duration_ms:
+            app.run(duration_ms=1000, links=(usb,), wdt=wdt)
+            if not healthy and clock.ticks_diff(clock.ticks_ms(), start) >= 30000:
+                _write_int(CRASH_FILE, 0)
+                healthy = True
+    except KeyboardInterrupt:
+        print("dorsal: stopped (Ctrl-C); the REPL is yours")
+        _write_int(CRASH_FILE, 0)
+        return "interrupted"
+    return "done"
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
