@@ -89,7 +89,8 @@ P_IMP_LO = 34  # |a|^2 below this or above the next: impact, Q24
 P_IMP_HI = 35
 S_IMPACTS = 36  # share of recent samples that were impacts, Q16
 P_IMP_SHARE = 37  # above this share impacts are used after all, Q16
-N_SLOTS = 38
+S_BIAS_N = 38  # rest samples the bias has learnt from (saturates)
+N_SLOTS = 39
 
 _ONE_Q30 = 1 << 30
 
@@ -200,6 +201,7 @@ def fuse(state, buf, start: int, n: int) -> int:
     h = int(st[45]); flags = ((h - ((h & 0x8000) << 1)) << 16) | int(st[44])
     h = int(st[73]); rj = ((h - ((h & 0x8000) << 1)) << 16) | int(st[72])
     imp_share = int(st[74]) | (int(st[75]) << 16)
+    h = int(st[77]); bias_n = ((h - ((h & 0x8000) << 1)) << 16) | int(st[76])
     kq = int(st[46]) | (int(st[47]) << 16)
     ks = int(st[48])
     alpha = int(st[50]) | (int(st[51]) << 16)
@@ -280,25 +282,31 @@ def fuse(state, buf, start: int, n: int) -> int:
             rest = 0
         if rest >= rest_n:
             status |= 0x0010
+            # the first second of rest learns fast (a consumer gyro can be
+            # several deg/s off at power-up), later rests slowly and quietly
+            sb = kb
+            if bias_n < rest_n:
+                sb = klp
+                bias_n += 1
             # the bias of a consumer gyro is below 4096/16 = 256 deg/s
             tx = gx
             if tx > 4095:
                 tx = 4095
             if tx < -4095:
                 tx = -4095
-            bx += ((tx << 16) - bx) >> kb
+            bx += ((tx << 16) - bx) >> sb
             tx = gy
             if tx > 4095:
                 tx = 4095
             if tx < -4095:
                 tx = -4095
-            by += ((tx << 16) - by) >> kb
+            by += ((tx << 16) - by) >> sb
             tx = gz
             if tx > 4095:
                 tx = 4095
             if tx < -4095:
                 tx = -4095
-            bz += ((tx << 16) - bz) >> kb
+            bz += ((tx << 16) - bz) >> sb
             flags |= 1
         if flags & 1:
             status |= 0x0004
@@ -516,4 +524,6 @@ def fuse(state, buf, start: int, n: int) -> int:
     st[45] = (flags >> 16) & 0xFFFF
     st[72] = rj & 0xFFFF
     st[73] = (rj >> 16) & 0xFFFF
+    st[76] = bias_n & 0xFFFF
+    st[77] = (bias_n >> 16) & 0xFFFF
     return n

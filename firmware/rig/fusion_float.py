@@ -27,6 +27,7 @@ class FloatFusion:
         self.klp = 1.0 / (1 << fx._shift_for(0.5 * rate_hz))
         self.kb = 1.0 / (1 << fx._shift_for(fx.BIAS_TAU_S * rate_hz))
         self.rj = 0.0
+        self.bias_n = 0
 
     def update(self, ax, ay, az, gx, gy, gz):
         q, s1, s2 = self.q, self.s1, self.s2
@@ -48,8 +49,12 @@ class FloatFusion:
             still = False
         self.rest = min(self.rest + 1, self.rest_n) if still else 0
         if self.rest >= self.rest_n:
+            kb = self.kb
+            if self.bias_n < self.rest_n:
+                kb = self.klp
+                self.bias_n += 1
             for i in range(3):
-                self.bias[i] += (g[i] - self.bias[i]) * self.kb
+                self.bias[i] += (g[i] - self.bias[i]) * kb
         h = [math.radians(g[i] - self.bias[i]) * self.dt / 2 + self.carry[i] for i in range(3)]
         self.carry = [0.0, 0.0, 0.0]
         w, x, y, z = q
