@@ -131,7 +131,7 @@ class App:
         if ble is not None:
             import dorsal_ble
 
-            self.ble = dorsal_ble.Peripheral(ble, self)
+            self.ble = dorsal_ble.Peripheral(ble, self, radio=b["radio"])
 
     # ------------------------------------------------------------ sampling
     def start_sampling(self, rate_hz):
@@ -235,21 +235,25 @@ class App:
             self.ble.send_data(msg)
 
     # ------------------------------------------------------------ backlog
-    def send_backlog(self, first, last, sink):
-        # frames of MSG_DATA_BACKLOG for [first, last) as far as the ring has them
+    def backlog_range(self, first, last):
+        # the part of [first, last) the ring still holds
         first = max(first, self.backlog.first)
         last = min(last, self.backlog.next)
-        seq = first
-        while seq < last:
-            n = min(self.per_frame, last - seq)
-            self.backlog.copy_out(seq, n, self.out)
-            # the time of a backlog record follows from the live frame timing
-            back_us = (self.seq - seq) * self.period_us - self.t0_rem_us
-            t0 = (self.t0_ms - back_us // 1000) & 0xFFFFFFFF
-            wire.pack_header_into(self.out, 0, wire.MSG_DATA_BACKLOG, seq, t0, self.period_us, n, _REC)
-            sink(bytes(self.out_views[n]))
-            seq += n
-        return first, max(0, last - first)
+        return first, max(first, last)
+
+    def backlog_message(self, seq, last):
+        # one MSG_DATA_BACKLOG frame from seq (at most up to last) -> (bytes, records)
+        if seq < self.backlog.first:
+            return None, 0  # overwritten meanwhile
+        n = min(self.per_frame, last - seq, self.backlog.next - seq)
+        if n <= 0:
+            return None, 0
+        self.backlog.copy_out(seq, n, self.out)
+        # the time of a backlog record follows from the live frame timing
+        back_us = (self.seq - seq) * self.period_us - self.t0_rem_us
+        t0 = (self.t0_ms - back_us // 1000) & 0xFFFFFFFF
+        wire.pack_header_into(self.out, 0, wire.MSG_DATA_BACKLOG, seq, t0, self.period_us, n, _REC)
+        return bytes(self.out_views[n]), n
 
     # ------------------------------------------------------------ commands
     def info(self):
@@ -261,15 +265,16 @@ class App:
         uid = self.machine.unique_id()
         return wire.NAME_PREFIX + "%02x%02x" % (uid[-2], uid[-1])
 
-    def handle(self, msg, sink):
-        # One command message -> its response (bytes); backlog frames go to sink.
+    def handle(self, msg, sink, backlog=None):
+        # One command message -> its response (bytes). For the backlog command
+        # the response and the frames go to sink (or, with `backlog`, the range
+        # is handed to that transport to send at its own pace) and None returns.
         self.host_ms = self.clock.ticks_ms()
         try:
             cmd, tag, args = wire.decode_command(msg)
-        except wire.ProtocolError:
-            c = msg[2] if len(msg) > 2 else 0
-            t = msg[3] if len(msg) > 3 else 0
-            return wire.encode_response(c, t, wire.ERR_BAD_LENGTH)
+        except wire.ProtocolError as e:
+            return wire.encode_response(getattr(e, "command", 0), getattr(e, "tag", 0),
+                                        getattr(e, "status", wire.ERR_BAD_LENGTH))
         ok = wire.OK
         if cmd == wire.CMD_IDENTIFY:
             return wire.encode_response(cmd, tag, ok, self.info())
@@ -307,12 +312,18 @@ class App:
             return wire.encode_response(cmd, tag, ok)
         if cmd == wire.CMD_BACKLOG:
             last = self.seq if args[1] == wire.BACKLOG_TO_NOW else args[1]
-            pending = []
-            first, n = self.send_backlog(args[0], last, pending.append)
-            resp = wire.encode_response(cmd, tag, ok, struct.pack("<III", self.backlog.first, first, n))
-            sink(resp)
-            for m in pending:
+            first, last = self.backlog_range(args[0], last)
+            sink(wire.encode_response(cmd, tag, ok, struct.pack("<III", self.backlog.first, first, last - first)))
+            if backlog is not None:
+                backlog(first, last)
+                return None
+            seq = first
+            while seq < last:
+                m, n = self.backlog_message(seq, last)
+                if m is None:
+                    break
                 sink(m)
+                seq += n
             return None
         if cmd == wire.CMD_SET_TIME:
             return wire.encode_response(cmd, tag, ok, struct.pack("<I", self.clock.ticks_ms() & 0xFFFFFFFF))
@@ -396,6 +407,8 @@ class App:
             self.last_battery_ms = now
             mv, pct = self.battery()
             self.send(wire.encode_battery(now & 0xFFFFFFFF, mv, pct))
+            if self.ble is not None:
+                self.ble.battery(pct)
         self.flush_events()
         gc.collect()
 
