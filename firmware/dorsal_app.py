@@ -53,9 +53,9 @@ def _copy(dst, dst_at: int, src, src_at_n: int) -> int:
 class Backlog:
     # The last `capacity` records in a ring, contiguous in sequence numbers;
     # a gap (FIFO overflow) starts it afresh, so it never serves a false run.
-    def __init__(self, capacity):
+    def __init__(self, capacity, buf=None):
         self.capacity = capacity
-        self.buf = bytearray(capacity * _REC)
+        self.buf = buf if buf is not None else bytearray(capacity * _REC)
         self.first = 0
         self.next = 0
         self.overruns = 0
@@ -94,7 +94,7 @@ def battery_percent(volts):
 
 
 class App:
-    def __init__(self, machine, clock, board=None, config_path=dorsal_config.PATH, ble=None, mtu=247):
+    def __init__(self, machine, clock, board=None, config_path=dorsal_config.PATH, ble=None, mtu=247, backlog=None):
         self.machine = machine
         self.clock = clock
         self.config_path = config_path
@@ -102,6 +102,12 @@ class App:
         name = board or self.config.get("board") or dorsal_boards.DEFAULT_BOARD
         self.board = dorsal_boards.get(name)
         b = self.board
+        # the backlog is the one big block: best taken before the app's modules
+        # are imported, while the heap is still in one piece (dorsal_main does)
+        if backlog is None:
+            gc.collect()
+            backlog = Backlog(b["backlog_samples"])
+        self.backlog = backlog
         self.i2c = machine.I2C(b["i2c"]["id"], scl=machine.Pin(b["i2c"]["scl"]), sda=machine.Pin(b["i2c"]["sda"]),
                                freq=b["i2c"]["freq_hz"])
         self.imu = dorsal_imu.detect(self.i2c, clock)
@@ -120,7 +126,6 @@ class App:
         self.per_frame = wire.records_per_frame(mtu)
         self.frame = bytearray(_HDR + wire.MAX_RECORDS * _REC)
         self.frame_views = [memoryview(self.frame)[: _HDR + k * _REC] for k in range(wire.MAX_RECORDS + 1)]
-        self.backlog = Backlog(b["backlog_samples"])
         self.out = bytearray(_HDR + wire.MAX_RECORDS * _REC)
         self.out_views = [memoryview(self.out)[: _HDR + k * _REC] for k in range(wire.MAX_RECORDS + 1)]
         self.slouch_since_ms = None

@@ -101,10 +101,16 @@ def main(clock=None, machine=None, ble=None, duration_ms=None, stdin=None, stdou
     if reason is not None:
         print("dorsal: safe mode (%s); the app is not running. Reset to leave." % reason)
         return "safe"
+    # the backlog's ring first, in one piece, before the app's code is loaded
+    import gc
+
+    gc.collect()
+    ring = bytearray(board["backlog_samples"] * 22)
     import dorsal_app
     import dorsal_usb
 
-    app = dorsal_app.App(machine, clock, board=board["name"], ble=ble)
+    backlog = dorsal_app.Backlog(board["backlog_samples"], ring)
+    app = dorsal_app.App(machine, clock, board=board["name"], ble=ble, backlog=backlog)
     if problem:
         print("dorsal:", problem)
     usb = dorsal_usb.UsbLink(app, stdin, stdout)

