@@ -7,6 +7,7 @@
 import gc
 import struct
 
+import dorsal_baro
 import dorsal_boards
 import dorsal_config
 import dorsal_fusion
@@ -33,6 +34,7 @@ HEALTHY_AFTER_MS = 30000  # then a crash no longer counts as a "quick" one
 
 _REC = 22
 _HDR = 14
+PRESSURE_PER_FRAME = 10  # 0.4 s of barometer at 25 Hz per message
 
 
 @micropython.viper
@@ -113,6 +115,13 @@ class App:
         self.imu = dorsal_imu.detect(self.i2c, clock)
         if self.imu is None:
             raise OSError("no supported IMU on the I2C bus (MPU-6050/6500, ICM-42688-P, LSM6DSOX)")
+        self.baro = dorsal_baro.detect(self.i2c, clock)  # optional: None without one
+        if self.baro is not None:
+            self.pframe = bytearray(_HDR + PRESSURE_PER_FRAME * 4)
+            self.pframe_views = [memoryview(self.pframe)[: _HDR + k * 4] for k in range(PRESSURE_PER_FRAME + 1)]
+            self.pseq = 0
+            self.baro_gaps = 0
+            self._start_baro()
         self.motor = machine.PWM(machine.Pin(b["motor"]), freq=200, duty_u16=0)
         self.adc = machine.ADC(machine.Pin(b["battery"]["pin"]))
         self.sinks = []  # callables taking one wire message (memoryview)
@@ -179,6 +188,8 @@ class App:
                 if self.count >= self.per_frame:
                     self._finish_frame()
             self.last_drain_ms = self.clock.ticks_ms()
+            if self.baro is not None:
+                self._step_baro()
             return got
         except dorsal_imu.I2CFault as e:
             # a glitch on the bus: note it, set the chip up again, count the gap
@@ -186,6 +197,60 @@ class App:
             self.events.append((self.clock.ticks_ms(), wire.EVT_I2C_ERROR, e.args[0] if e.args else 0))
             self._restart_after_gap()
             return 0
+
+    # ------------------------------------------------------------ barometer
+    def _start_baro(self):
+        self.baro.setup()
+        self.pcount = 0
+        self.p_t0_ms = self.clock.ticks_ms()
+        self.p_rem_us = self.baro.period_us  # the first sample is due one period after set-up
+
+    def _step_baro(self):
+        # Drain the barometer's FIFO into pressure messages (their own seq).
+        b = self.baro
+        try:
+            nbytes, full = b.available()
+            n = 0 if full else b.drain(nbytes)
+        except OSError as e:
+            full = True
+            self.i2c_errors += 1
+            self.events.append((self.clock.ticks_ms(), wire.EVT_I2C_ERROR, e.args[0] if e.args else 0))
+        if full:
+            self._baro_gap()
+            return
+        vals = b.values
+        for i in range(n):
+            struct.pack_into("<I", self.pframe, _HDR + 4 * self.pcount, vals[i])
+            self.pcount += 1
+            if self.pcount >= PRESSURE_PER_FRAME:
+                self._finish_pressure()
+
+    def _baro_gap(self):
+        # the FIFO overwrote frames (or the bus failed): skip seq past the
+        # samples that are gone, as for the IMU, and start again
+        if self.pcount:
+            self._finish_pressure()
+        now = self.clock.ticks_ms()
+        expected_ms = self.p_t0_ms + self.p_rem_us // 1000
+        lost = self.clock.ticks_diff(now, expected_ms) * 1000 // self.baro.period_us + 1
+        self.pseq += lost if lost > 0 else 0
+        self.baro_gaps += 1
+        try:
+            self._start_baro()
+        except OSError:
+            self.i2c_errors += 1
+
+    def _finish_pressure(self):
+        n = self.pcount
+        period = self.baro.period_us
+        t0 = (self.p_t0_ms + (self.p_rem_us // 1000)) & 0xFFFFFFFF
+        wire.pack_header_into(self.pframe, 0, wire.MSG_PRESSURE, self.pseq, t0, period, n, wire.PRESSURE_SIZE)
+        self.send(self.pframe_views[n])
+        self.pseq += n
+        total = self.p_rem_us + n * period
+        self.p_t0_ms = (self.p_t0_ms + total // 1000) & 0x3FFFFFFF
+        self.p_rem_us = total % 1000
+        self.pcount = 0
 
     def _apply_calibrated_bit(self, first, n):
         if self.config.get("neutral_q14") is None:
@@ -263,6 +328,8 @@ class App:
     # ------------------------------------------------------------ commands
     def info(self):
         caps = wire.CAP_BACKLOG | wire.CAP_BATTERY | wire.CAP_VIBRATION | wire.CAP_BUTTON | wire.CAP_DEVICE_ALERT
+        if self.baro is not None:
+            caps |= wire.CAP_BAROMETER
         return wire.encode_info(FIRMWARE_VERSION, caps, self.rate_hz, self.backlog.capacity, self.board["name"],
                                 self.imu.name, self.name())
 

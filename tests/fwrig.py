@@ -29,12 +29,12 @@ def write_stream(path: Path, acc_mps2: np.ndarray, gyr_rps: np.ndarray) -> None:
 
 
 def run_app_micropython(micropython: str, cwd: Path, chip: str, rate_hz: int, duration_s: float, stream: str,
-                        commands: bytes | None = None) -> list[bytes]:
+                        commands: bytes | None = None, extra: tuple[str, ...] = ()) -> list[bytes]:
     """The app inside the real MicroPython interpreter; returns the messages it sent on its USB link."""
     if commands is None:
         commands = wire.frame(wire.encode_command(wire.CMD_START, 1))
     env = dict(os.environ, MICROPYPATH=MICROPYPATH)
-    r = subprocess.run([micropython, str(RIG / "run_app.py"), chip, str(rate_hz), str(duration_s), stream],
+    r = subprocess.run([micropython, str(RIG / "run_app.py"), chip, str(rate_hz), str(duration_s), stream, *extra],
                        input=commands, capture_output=True, env=env, cwd=cwd, timeout=120)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return wire.Deframer().feed(r.stdout)

@@ -45,6 +45,7 @@ class StreamSource:
         self.last = (0.0, 0.0, G_MPS2, 0.0, 0.0, 0.0)
         self.ended = False
         self.pressure_pa = None
+        self.pressure_hist = []  # the last pressures, newest last (the barometer looks back)
 
     def next(self):
         if not self.ended:
@@ -54,6 +55,9 @@ class StreamSource:
                 self.last = v[:6]
                 if len(v) > 6:
                     self.pressure_pa = v[6]
+                    self.pressure_hist.append(v[6])
+                    if len(self.pressure_hist) > 256:
+                        self.pressure_hist = self.pressure_hist[-128:]
             else:
                 self.ended = True
         return self.last
@@ -92,9 +96,10 @@ class _Chip:
     def period_us(self):
         return 0  # 0: not sampling
 
-    def _catch_up(self):
+    def _catch_up(self, until_us=None):
+        # produce every sample due by now (or by until_us, which is not later than now)
         p = self.period_us()
-        now = self.clock.elapsed_us()
+        now = self.clock.elapsed_us() if until_us is None else until_us
         if p <= 0:
             self._t_us = None
             return

@@ -6,6 +6,7 @@
 
 import os
 
+import baro_emulator
 import imu_emulator
 import rigclock
 
@@ -20,12 +21,18 @@ reset_cause = 1  # machine.PWRON_RESET
 ble = None  # the bluetooth stand-in's BLE object, once created
 
 
-def setup(chip="mpu6050", source=None, clock_=None, battery_v=3.9):
+def setup(chip="mpu6050", source=None, clock_=None, battery_v=3.9, baro=False):
+    # baro: False (no barometer), True (a BMP390 reading the pressure column
+    # of the IMU's source), or a pressure source of baro_emulator
     global clock, devices, adc_volts, pins, pwm_log, wdt, i2c_fail
     clock = clock_ if clock_ is not None else rigclock.VirtualClock()
     src = source if source is not None else imu_emulator.StillSource()
     dev = imu_emulator.make(chip, clock, src)
     devices = {dev.addr: dev}
+    if baro:
+        psrc = baro_emulator.SourcePressure(dev) if baro is True else baro
+        b = baro_emulator.BMP390(clock, psrc)
+        devices[b.addr] = b
     adc_volts = {}
     pins = {}
     pwm_log = []
@@ -57,11 +64,22 @@ def ensure():
         chip = os.getenv("DORSAL_IMU_CHIP")
     except AttributeError:
         chip = None
-    setup(chip or "mpu6050", source, rigclock.RealClock())
+    baro = False
+    try:
+        baro = os.getenv("DORSAL_BARO") == "1"
+    except AttributeError:
+        baro = False
+    setup(chip or "mpu6050", source, rigclock.RealClock(), baro=baro)
 
 
 def imu():
     ensure()
     for a in devices:
-        return devices[a]
+        if a != 0x77:
+            return devices[a]
     return None
+
+
+def baro():
+    ensure()
+    return devices.get(0x77)

@@ -4,8 +4,10 @@
 # simulator's MicroPython engine:
 #
 #   MICROPYPATH=firmware/rig:firmware:protocol micropython firmware/rig/run_app.py \
-#       CHIP RATE_HZ DURATION_S STREAM_FILE [BOARD]
+#       CHIP RATE_HZ DURATION_S STREAM_FILE [BOARD [baro]]
 #
+# With "baro" the stream has a seventh column (pressure, Pa) and a BMP390 sits
+# on the bus beside the IMU.
 # The host starts the stream with the start command on stdin, as with a board.
 import sys
 
@@ -20,9 +22,11 @@ def main(argv):
     duration_s = float(argv[3])
     path = argv[4]
     board = argv[5] if len(argv) > 5 else "virtual"
+    baro = len(argv) > 6 and argv[6] == "baro"
     clock = rigclock.VirtualClock()
-    source = imu_emulator.StreamSource(open(path, "rb")) if path != "-" else imu_emulator.StillSource()
-    rigstate.setup(chip, source, clock)
+    columns = 7 if baro else 6
+    source = imu_emulator.StreamSource(open(path, "rb"), columns) if path != "-" else imu_emulator.StillSource()
+    rigstate.setup(chip, source, clock, baro=baro)
     import machine
     import dorsal_app
     import dorsal_config

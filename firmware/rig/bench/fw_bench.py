@@ -52,6 +52,39 @@ def float_path(ff, frame, frames):
         wire.pack_header_into(frame, 0, 1, k * N, k * 100, 10000, N, 22)
 
 
+def baro_path(samples):
+    # the optional barometer's per-sample work: datasheet float compensation
+    # of one FIFO frame (25 Hz, a channel of its own), with the rig's chip
+    import baro_emulator
+    import dorsal_baro
+    import rigclock
+    import rigstate
+
+    import machine
+
+    clock = rigclock.VirtualClock()
+    rigstate.setup("mpu6050", None, clock, baro=baro_emulator.ConstantPressure())
+    b = dorsal_baro.detect(machine.I2C(0), clock)
+    cal = baro_emulator.Calibration()
+    rt = cal.raw_temperature(30.0)
+    rp = cal.raw_pressure(101325.0, cal.t_lin(rt))
+    vals = b.values
+    gc.collect()
+    gc.disable()
+    a0 = gc.mem_alloc()
+    for i in range(100):
+        b.temperature_c(rt)
+        vals[0] = int(b.pressure_pa(rp + i) * 64 + 0.5)
+    alloc = (gc.mem_alloc() - a0) / 100
+    gc.enable()
+    gc.collect()
+    t0 = time.ticks_us()
+    for i in range(samples):
+        b.temperature_c(rt)
+        vals[0] = int(b.pressure_pa(rp + i) * 64 + 0.5)
+    return time.ticks_diff(time.ticks_us(), t0) / samples, alloc
+
+
 def main():
     drv = setup()
     state = dorsal_fusion.new_state(100)
@@ -82,7 +115,9 @@ def main():
     t0 = time.ticks_us()
     float_path(ff, frame, base_frames)
     float_us = time.ticks_diff(time.ticks_us(), t0) / (base_frames * N)
+    baro_us, baro_alloc = baro_path(max(200, FRAMES))
     print(json.dumps({"fixed_us_per_sample": fixed_us, "float_us_per_sample": float_us,
+                      "baro_us_per_sample": baro_us, "baro_alloc_bytes_per_sample": baro_alloc,
                       "fixed_alloc_bytes_per_sample": 0 if locked_ok else -1,
                       "float_alloc_bytes_per_sample": float_alloc}))
 

@@ -56,5 +56,9 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         "esp32c3_duty_at_100hz_pessimistic": duty(fixed_us, SLOWDOWN_C3_PESSIMISTIC),
         "esp32c3_duty_float_baseline": duty(float_us, SLOWDOWN_C3),
         "assumed_slowdown_vs_unix_port": SLOWDOWN_C3,
+        # the optional barometer (25 Hz): float compensation, garbage collected at the loop's fixed point
+        "baro_us_per_sample_unix": m["baro_us_per_sample"],
+        "baro_heap_bytes_per_sample": m["baro_alloc_bytes_per_sample"],
+        "esp32c3_duty_baro_at_25hz": 25 * m["baro_us_per_sample"] * SLOWDOWN_C3 / 1e6,
         "target": "0 heap bytes per sample in steady state (heap_lock), fusion included",
     }
