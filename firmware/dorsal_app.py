@@ -139,6 +139,8 @@ class App:
         self.out_views = [memoryview(self.out)[: _HDR + k * _REC] for k in range(wire.MAX_RECORDS + 1)]
         self.slouch_since_ms = None
         self.buzzed = False
+        self.buzz_plan = []
+        self.buzz_next_ms = 0
         self.last_battery_ms = None
         self.start_sampling(self.config.get("rate_hz", 100))
         self.ble = None
@@ -416,13 +418,31 @@ class App:
 
     # ------------------------------------------------------------ body
     def buzz(self, pattern, repeat):
+        # Starts a vibration pattern; the main loop plays it (_buzz_tick), so
+        # sampling goes on meanwhile (a blocking 3.5 s pattern would overflow
+        # every supported IMU's FIFO).
         pulses = {wire.BUZZ_SHORT: (150,), wire.BUZZ_DOUBLE: (120, 120), wire.BUZZ_LONG: (600,)}.get(pattern, (150,))
+        plan = []
         for _ in range(max(1, min(repeat, 5))):
             for ms in pulses:
-                self.motor.duty_u16(40000)
-                self.clock.sleep_ms(ms)
-                self.motor.duty_u16(0)
-                self.clock.sleep_ms(100)
+                plan.append((40000, ms))
+                plan.append((0, 100))
+        self.buzz_plan = plan
+        self.buzz_next_ms = self.clock.ticks_ms()
+        self._buzz_tick()
+
+    def _buzz_tick(self):
+        # the next edges of the pattern that are due; returns ms to the next one (or None)
+        if not self.buzz_plan:
+            return None
+        now = self.clock.ticks_ms()
+        while self.buzz_plan and self.clock.ticks_diff(now, self.buzz_next_ms) >= 0:
+            duty, ms = self.buzz_plan.pop(0)
+            self.motor.duty_u16(duty)
+            self.buzz_next_ms = self.clock.ticks_add(self.buzz_next_ms, ms)
+        if not self.buzz_plan:
+            return None
+        return self.clock.ticks_diff(self.buzz_next_ms, now)
 
     def host_present(self):
         if self.ble is not None and self.ble.connected():
@@ -504,9 +524,13 @@ class App:
                 self.housekeeping()
             if wdt is not None and self.sampler_alive():
                 wdt.feed()
+            edge = self._buzz_tick()
             spent = self.clock.ticks_diff(self.clock.ticks_ms(), t)
-            if spent < DRAIN_MS:
-                self.clock.sleep_ms(DRAIN_MS - spent)
+            wait = DRAIN_MS - spent
+            if edge is not None and edge < wait:
+                wait = edge  # the motor's next edge comes first
+            if wait > 0:
+                self.clock.sleep_ms(wait)
 
 
 _COS = {}

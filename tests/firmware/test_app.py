@@ -191,6 +191,35 @@ def test_device_buzzes_on_a_long_slouch_without_a_host(app) -> None:  # noqa: AN
     assert any(wire.decode_event(m)[1] == wire.EVT_SLOUCH_BUZZ for m in app.sent if m[1] == wire.MSG_EVENT)
 
 
+def test_a_long_vibration_does_not_stop_sampling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # five long pulses take 3.5 s; the MPU-6500's FIFO holds 0.42 s at 100 Hz
+    cpython_paths()
+    monkeypatch.chdir(tmp_path)
+    import dorsal_app
+    import imu_emulator
+    import machine
+    import rigclock
+    import rigstate
+
+    clock = rigclock.VirtualClock()
+    rigstate.setup("mpu6500", imu_emulator.StillSource(), clock)
+    app = dorsal_app.App(machine, clock, board="virtual")
+    sent: list[bytes] = []
+    app.sinks.append(lambda m: sent.append(bytes(m)))
+    app.run(duration_ms=1000)
+    app.handle(wire.encode_command(wire.CMD_BUZZ, 5, (wire.BUZZ_LONG, 5)), lambda m: None)
+    app.run(duration_ms=5000)
+    frames = data_frames(sent)
+    assert all(a[0][2] + a[0][5] == b[0][2] for a, b in zip(frames, frames[1:])), "no gap"
+    assert app.fifo_overflows == 0 and rigstate.imu().samples_lost == 0
+    edges = [(t_us, d) for t_us, _, d in rigstate.pwm_log]
+    on = [t for t, d in edges if d > 0]
+    off = [t for t, d in edges if d == 0 and t > on[0]]
+    assert len(on) == 5
+    widths_ms = [(next(f for f in off if f > t) - t) / 1000 for t in on]
+    assert all(590 <= w <= 660 for w in widths_ms), widths_ms  # 600 ms pulses, to the loop's few ms
+
+
 def test_corrupt_config_gives_defaults_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cpython_paths()
     import dorsal_config
