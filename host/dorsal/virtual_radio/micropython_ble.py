@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ from bumble.device import AdvertisingType, Connection, Device
 
 if TYPE_CHECKING:
     from dorsal.virtual_radio.radio import Radio
+
+logger = logging.getLogger(__name__)
 
 # IRQ events and their data (MicroPython docs, bluetooth.BLE.irq)
 IRQ_CENTRAL_CONNECT = 1  # (conn_handle, addr_type, addr)
@@ -119,7 +122,11 @@ class BLE:
 
     async def _work(self) -> None:
         while not self._ops.empty():
-            await self._ops.get_nowait()()
+            op = self._ops.get_nowait()
+            try:
+                await op()
+            except Exception:  # one failed operation must not stop the ones queued after it
+                logger.exception("virtual radio: a BLE stack operation failed")
 
     async def settle(self) -> None:
         """Wait until the stack operations asked for so far are done (a test convenience, not MicroPython)."""
