@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # command:Debian package, installed when the command is missing
-DEB_TOOLS := tmux:tmux rsvg-convert:librsvg2-bin
+DEB_TOOLS := tmux:tmux rsvg-convert:librsvg2-bin openscad:openscad
 PYTEST_ARGS ?=
 
 .PHONY: demo test bench setup system clean

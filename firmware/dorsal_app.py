@@ -7,7 +7,6 @@
 import gc
 import struct
 
-import dorsal_baro
 import dorsal_boards
 import dorsal_config
 import dorsal_fusion
@@ -115,7 +114,11 @@ class App:
         self.imu = dorsal_imu.detect(self.i2c, clock)
         if self.imu is None:
             raise OSError("no supported IMU on the I2C bus (MPU-6050/6500, ICM-42688-P, LSM6DSOX)")
-        self.baro = dorsal_baro.detect(self.i2c, clock)  # optional: None without one
+        self.baro = None  # optional: its driver is loaded only when one answers on the bus
+        if _baro_on_bus(self.i2c):
+            import dorsal_baro
+
+            self.baro = dorsal_baro.detect(self.i2c, clock)
         if self.baro is not None:
             self.pframe = bytearray(_HDR + PRESSURE_PER_FRAME * 4)
             self.pframe_views = [memoryview(self.pframe)[: _HDR + k * 4] for k in range(PRESSURE_PER_FRAME + 1)]
@@ -134,9 +137,9 @@ class App:
         self.boot_ms = clock.ticks_ms()
         self.per_frame = wire.records_per_frame(mtu)
         self.frame = bytearray(_HDR + wire.MAX_RECORDS * _REC)
-        self.frame_views = [memoryview(self.frame)[: _HDR + k * _REC] for k in range(wire.MAX_RECORDS + 1)]
+        self.frame_views = [memoryview(self.frame)[: _HDR + k * _REC] for k in range(self.per_frame + 1)]
         self.out = bytearray(_HDR + wire.MAX_RECORDS * _REC)
-        self.out_views = [memoryview(self.out)[: _HDR + k * _REC] for k in range(wire.MAX_RECORDS + 1)]
+        self.out_views = [memoryview(self.out)[: _HDR + k * _REC] for k in range(self.per_frame + 1)]
         self.slouch_since_ms = None
         self.buzzed = False
         self.buzz_plan = []
@@ -531,6 +534,14 @@ class App:
                 wait = edge  # the motor's next edge comes first
             if wait > 0:
                 self.clock.sleep_ms(wait)
+
+
+def _baro_on_bus(i2c):
+    try:
+        found = i2c.scan()
+    except OSError:
+        return False
+    return 0x76 in found or 0x77 in found
 
 
 _COS = {}

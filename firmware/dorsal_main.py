@@ -101,7 +101,19 @@ def main(clock=None, machine=None, ble=None, duration_ms=None, stdin=None, stdou
     if reason is not None:
         print("dorsal: safe mode (%s); the app is not running. Reset to leave." % reason)
         return "safe"
-    # the backlog's ring first, in one piece, before the app's code is loaded
+    # The radio before the backlog: NimBLE takes its memory from the RAM the
+    # MicroPython heap also grows into, and an ESP32-C3 has been seen to
+    # crash when BLE started after large arrays (micropython#14293).
+    if ble is None and board.get("radio"):
+        try:
+            import bluetooth
+
+            ble = bluetooth.BLE()
+            ble.active(True)
+        except (ImportError, OSError) as e:
+            print("dorsal: no Bluetooth (%s); USB serial only" % e)
+            ble = None
+    # the backlog's ring next, in one piece, before the app's code is loaded
     import gc
 
     gc.collect()

