@@ -7,6 +7,7 @@ it: Bumble objects are bound to the loop they were created in.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,10 @@ class Wearable:
     task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        # The app collects garbage once per loop (a few ms on a board's small heap). In this process a full
+        # collection walks everything pytest and numpy allocated (20-40 ms, blocking the radio's event
+        # loop): freeze what exists now so a collection only sees the app's own garbage.
+        gc.freeze()
         self.task = asyncio.get_running_loop().create_task(self._main())
 
     async def _main(self) -> None:
@@ -98,6 +103,8 @@ class Wearable:
         if self.task is not None:
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+            gc.unfreeze()
         await self.ble.settle()  # e.g. advertising again after a disconnect: let the stack finish
 
 

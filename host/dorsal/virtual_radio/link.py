@@ -58,6 +58,8 @@ _LL_FRAMING_OCTETS = 10
 _EXCHANGE_OVERHEAD_US = 10 * _US_PER_OCTET + 2 * 150
 #: L2CAP basic header (length + channel id)
 L2CAP_HEADER_OCTETS = 4
+_ATT_CID = b"\x04\x00"
+_ATT_HANDLE_VALUE_NOTIFICATION = 0x1B
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class _Connection:
     used: int = 0  # packets in that event
     used_us: int = 0  # airtime used in that event
     queued: int = 0  # PDUs scheduled and not yet delivered
+    reserved: int = 0  # notifications handed to a host stack, not yet at the link
     pending: dict[float, list] = field(default_factory=dict)  # delivery time -> callbacks, in order
 
 
@@ -138,10 +141,22 @@ class TimedLink(LocalLink):
     def _key(self, a: hci.Address, b: hci.Address) -> frozenset[bytes]:
         return frozenset((bytes(a), bytes(b)))
 
+    def _entry(self, a: hci.Address, b: hci.Address) -> tuple[_Connection, LinkModel]:
+        key = self._key(a, b)
+        entry = self._connections.get(key)
+        if entry is None:
+            entry = (_Connection(anchor_s=asyncio.get_running_loop().time()), self.model)
+            self._connections[key] = entry
+        return entry
+
     def queued_pdus(self, a: hci.Address, b: hci.Address) -> int:
-        """PDUs between a and b scheduled and not yet delivered (the controllers' buffers)."""
+        """PDUs between a and b not yet delivered, including notifications still in a host stack."""
         entry = self._connections.get(self._key(a, b))
-        return entry[0].queued if entry is not None else 0
+        return entry[0].queued + entry[0].reserved if entry is not None else 0
+
+    def reserve_notification(self, a: hci.Address, b: hci.Address) -> None:
+        """A notification from a to b was handed to a's host stack: count it as queued from now on."""
+        self._entry(a, b)[0].reserved += 1
 
     def forget(self, a: hci.Address, b: hci.Address) -> None:
         """The connection between a and b ended: the next one starts a fresh schedule."""
@@ -157,13 +172,10 @@ class TimedLink(LocalLink):
         source = sender_controller.random_address
         loop = asyncio.get_running_loop()
         now_s = loop.time()
-        key = self._key(source, destination_address)
-        entry = self._connections.get(key)
-        if entry is None:
-            entry = (_Connection(anchor_s=now_s), self.model)
-            self._connections[key] = entry
-        conn, model = entry
-        at_s = self._schedule(conn, model, now_s, len(data) + L2CAP_HEADER_OCTETS)
+        conn, model = self._entry(source, destination_address)
+        if conn.reserved and len(data) > 4 and data[2:4] == _ATT_CID and data[4] == _ATT_HANDLE_VALUE_NOTIFICATION:
+            conn.reserved -= 1
+        at_s = self._schedule(conn, model, now_s, len(data))  # data is the whole L2CAP PDU
         conn.queued += 1
         deliveries = conn.pending.get(at_s)
         if deliveries is None:

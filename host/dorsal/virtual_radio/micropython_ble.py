@@ -294,6 +294,7 @@ class BLE:
         value = bytes(data) if data is not None else self._values.get(value_handle, b"")
         value = value[: connection.att_mtu - 3]
         pdu = att.ATT_Handle_Value_Notification(attribute_handle=value_handle, attribute_value=value)
+        self.radio.link.reserve_notification(connection.self_address, connection.peer_address)
         self.device.gatt_server.send_gatt_pdu(connection, bytes(pdu))
 
     # ------------------------------------------------------------ events from the stack
