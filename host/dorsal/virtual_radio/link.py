@@ -39,6 +39,12 @@ Latency of a lone notification: the wait for the next event, uniform in
 [0, interval), plus its airtime, so mean ~interval/2 + 2.4 ms, worst
 interval + 2.4 ms. ``LinkModel.capacity_per_s`` and ``latency_range_ms``
 compute these figures.
+
+Measured through bleak and the firmware's BLE code (tests/virtual_radio): bursts
+of 235-octet notifications at 422, 206 and 120 per second (7.5, 30, 50 ms); a lone
+notification's latency 4-12, 4-33 and 6-58 ms (the Python stacks add ~1.5 ms, the
+event loop a few ms of jitter); newest sample of a frame to host decode, p99 57,
+80 and 62 ms (the firmware drains its FIFO every 50 ms).
 """
 
 from __future__ import annotations
