@@ -336,8 +336,8 @@ class Board:
                 if command == wire.CMD_IDENTIFY and status == 0:
                     return wire.decode_info(payload)
             i = text.find(SAFE_MODE_TEXT)
-            if i >= 0 and b")" in text[i:]:
-                reason = text[i + len(SAFE_MODE_TEXT):].split(b")")[0].decode(errors="replace")
+            if i >= 0 and b");" in text[i:]:
+                reason = text[i + len(SAFE_MODE_TEXT):].split(b");")[0].decode(errors="replace")
                 raise FlashError(f"the board started in safe mode ({reason}), so the firmware is not running. "
                                  "Press its reset button (without holding the boot button) and run "
                                  "`dorsal flash` again; if it keeps starting in safe mode, the firmware "
