@@ -24,12 +24,22 @@ TEST_TIMEOUT_S = 30
 
 
 def run(make: Callable[[], Awaitable[Any]], timeout_s: float = TEST_TIMEOUT_S) -> Any:
-    """Run a coroutine in a fresh event loop, with a timeout."""
+    """Run a coroutine in a fresh event loop, with a timeout.
+
+    The app collects garbage once per loop (a few ms on a board's small heap). In this process a full
+    collection walks everything pytest and numpy allocated (20-40 ms, blocking the radio's event loop,
+    whoever triggers it): what exists before the test is frozen, so collections only see new garbage.
+    """
 
     async def bounded() -> Any:
         return await asyncio.wait_for(make(), timeout_s)
 
-    return asyncio.run(bounded())
+    gc.collect()
+    gc.freeze()
+    try:
+        return asyncio.run(bounded())
+    finally:
+        gc.unfreeze()
 
 
 class LoopClock:
@@ -78,10 +88,6 @@ class Wearable:
     task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        # The app collects garbage once per loop (a few ms on a board's small heap). In this process a full
-        # collection walks everything pytest and numpy allocated (20-40 ms, blocking the radio's event
-        # loop): freeze what exists now so a collection only sees the app's own garbage.
-        gc.freeze()
         self.task = asyncio.get_running_loop().create_task(self._main())
 
     async def _main(self) -> None:
@@ -104,7 +110,6 @@ class Wearable:
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
             self.task = None
-            gc.unfreeze()
         await self.ble.settle()  # e.g. advertising again after a disconnect: let the stack finish
 
 
