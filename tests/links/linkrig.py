@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import select
+import shutil
+import threading
+import tty
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 TEST_TIMEOUT_S = 60
@@ -26,3 +32,84 @@ def run(make: Callable[[], Awaitable[Any]], timeout_s: float = TEST_TIMEOUT_S) -
         return asyncio.run(bounded())
     finally:
         gc.unfreeze()
+
+
+class UsbCable:
+    """A USB cable between a virtual board's port and the host, that can be unplugged and plugged in again.
+
+    The host sees the board at ``path``, a symlink to a fresh pty at every plug (as /dev/serial/by-id/...
+    names a board whose tty comes back under a new number). Unplugged, the pty is gone (the host's reads
+    fail) and what the board writes is lost, as on a USB port with no host; the board keeps running.
+    ``inject`` puts bytes on the line towards the host (noise, REPL text).
+    """
+
+    def __init__(self, board_port: str, path: Path) -> None:
+        self.path = path
+        self.board_fd = os.open(board_port, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.board_fd)
+        self.master = -1
+        self.slave = -1
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.plug()
+        self._thread = threading.Thread(target=self._relay, daemon=True)
+        self._thread.start()
+
+    def plug(self) -> None:
+        with self._lock:
+            master, slave = os.openpty()
+            tty.setraw(slave)
+            self.master, self.slave = master, slave
+            tmp = self.path.with_suffix(".new")
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(os.ttyname(slave))
+            tmp.replace(self.path)
+
+    def unplug(self) -> None:
+        with self._lock:
+            self.path.unlink(missing_ok=True)
+            for fd in (self.master, self.slave):
+                if fd >= 0:
+                    os.close(fd)
+            self.master = self.slave = -1
+
+    def inject(self, data: bytes) -> None:
+        with self._lock:
+            if self.master >= 0:
+                os.write(self.master, data)
+
+    def _relay(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                fds = [self.board_fd] + ([self.master] if self.master >= 0 else [])
+            try:
+                ready, _, _ = select.select(fds, [], [], 0.05)
+            except (OSError, ValueError):
+                continue
+            for fd in ready:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    continue
+                with self._lock:
+                    if fd == self.board_fd:
+                        if self.master >= 0:
+                            os.write(self.master, data)
+                    elif fd == self.master:
+                        os.write(self.board_fd, data)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.unplug()
+        os.close(self.board_fd)
+
+
+def board_folder(folder: Path) -> Path:
+    """A board's filesystem with the firmware on it (as `dorsal flash` leaves it, as plain .py)."""
+    from dorsal.paths import FIRMWARE_DIR, PROTOCOL_DIR
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for src in [*FIRMWARE_DIR.glob("*.py"), PROTOCOL_DIR / "dorsal_protocol.py"]:
+        shutil.copy(src, folder / src.name)
+    return folder

@@ -76,7 +76,7 @@ class LinkStats:
     samples_recovered: int = 0
     duplicates: int = 0
     decode_errors: int = 0
-    noise_bytes: int = 0
+    noise_chunks: int = 0
     latency_ms_p50: float | None = None
     latency_ms_p99: float | None = None
     frames_per_s: float = 0.0
@@ -137,7 +137,7 @@ class Link:
         self.frames = 0
         self.samples = 0
         self.decode_errors = 0
-        self.noise_bytes = 0
+        self.noise_chunks = 0
         self.connects = 0
         self.disconnects = 0
         self.backlog_requests = 0
@@ -294,7 +294,7 @@ class Link:
             if status == wire.OK:
                 d = wire.decode_info(payload)
                 base = self.info or DeviceInfo(name=str(d.get("name") or "dorsal"))
-                self.info = DeviceInfo(name=base.name if base.name else str(d.get("name")), address=base.address,
+                self.info = DeviceInfo(name=str(d.get("name") or base.name), address=base.address,
                                        rssi_dbm=base.rssi_dbm, battery_percent=self.battery_percent,
                                        firmware=".".join(str(v) for v in d.get("firmware", ())) or None,
                                        board=d.get("board"), imu=d.get("imu"), rate_hz=d.get("rate_hz"),
@@ -386,7 +386,7 @@ class Link:
         return LinkStats(
             frames=self.frames, samples=self.samples, samples_lost=self.merge.lost,
             samples_recovered=self.merge.recovered, duplicates=self.merge.duplicates,
-            decode_errors=self.decode_errors, noise_bytes=self.noise_bytes,
+            decode_errors=self.decode_errors, noise_chunks=self.noise_chunks,
             latency_ms_p50=_percentile(lat, 50), latency_ms_p99=_percentile(lat, 99),
             frames_per_s=round(len(recent) / span, 2) if span > 0 else 0.0, rate_hz=round(self.rate_hz, 2),
             rssi_dbm=self.rssi_dbm, battery_percent=self.battery_percent, connects=self.connects,

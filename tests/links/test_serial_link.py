@@ -1,0 +1,151 @@
+"""The serial link through real ptys and pyserial against a virtual board (the MicroPython unix port
+running the firmware): REPL text and noise on the line, corrupt and truncated frames, unplug and replug."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from linkrig import UsbCable, board_folder, run
+from serial.tools.list_ports_common import ListPortInfo
+
+from dorsal.decode import SOURCE_BACKLOG
+from dorsal.links.base import LinkError
+from dorsal.links.serialport import SerialLink, find_port, matching_ports
+from dorsal.protocol import wire
+from dorsal.simboard import VirtualBoard
+
+BOGUS_SEQ = 4_000_000
+
+
+@pytest.fixture
+def cable(tmp_path: Path, micropython: str) -> Iterator[UsbCable]:
+    board = VirtualBoard(board_folder(tmp_path / "board"), micropython=micropython)
+    c = UsbCable(board.start(), tmp_path / "ttyDORSAL0")
+    yield c
+    c.close()
+    board.stop()
+
+
+def _bogus_frame() -> bytes:
+    """A data frame no device sent (seq far ahead), damaged on the line: its CRC fails."""
+    rec = (16384, 0, 0, 0, 0, 0, 1000, 0, 0, 0, 0)
+    f = bytearray(wire.frame(wire.encode_data(BOGUS_SEQ, 1, 10000, [rec])))
+    f[20] ^= 0x40
+    return bytes(f)
+
+
+def test_streams_through_repl_text_and_noise_and_survives_unplug_and_replug(cable: UsbCable) -> None:
+    async def body() -> tuple[Any, ...]:
+        link = SerialLink(str(cable.path))
+        parts: list[np.ndarray] = []
+        states: list[str] = []
+
+        async def read() -> None:
+            async for b in link.batches():
+                parts.append(b.samples)
+                if not states or states[-1] != b.state:
+                    states.append(b.state)
+
+        task = asyncio.get_running_loop().create_task(read())
+        end = time.monotonic() + 20
+        while link.samples < 200:
+            assert time.monotonic() < end, "no samples arrived"
+            await asyncio.sleep(0.05)
+        for _ in range(5):  # between frames: REPL text, binary noise, a damaged frame
+            cable.inject(b"\x00MicroPython v1.29 on unix\r\n>>> \x00")
+            cable.inject(b"\x00\x13\x37\xff\x00")
+            cable.inject(_bogus_frame())
+            await asyncio.sleep(0.2)
+        cable.unplug()
+        await asyncio.sleep(1.5)
+        cable.plug()
+        while link.disconnects < 1 or not link.connected or link.merge.hole() is not None or link.samples < 600:
+            assert time.monotonic() < end + 20, "did not come back after the replug"
+            await asyncio.sleep(0.05)
+        stats = link.stats()
+        await link.close()
+        await asyncio.gather(task, return_exceptions=True)
+        return np.concatenate(parts), stats, states
+
+    got, stats, states = run(body)
+    assert np.all(np.diff(got["seq"]) == 1), "a gap or a repeat across the unplug"
+    assert not np.any(got["seq"] >= BOGUS_SEQ)  # the damaged frame was never decoded
+    assert np.allclose(np.diff(got["t_s"]), 0.01, atol=0.0011)
+    q = np.stack([got[k] for k in ("qw", "qx", "qy", "qz")], 1)
+    assert np.allclose(np.linalg.norm(q, axis=1), 1.0, atol=2e-3)
+    assert stats.noise_chunks >= 5 and stats.decode_errors >= 5
+    assert stats.disconnects == 1 and stats.connects == 2 and "reconnecting" in states
+    assert stats.samples_lost == 0
+    recovered = int(np.count_nonzero(got["source"] == SOURCE_BACKLOG))
+    assert stats.samples_recovered == recovered >= 100  # 1.5 s unplugged at 100 Hz came from the backlog
+    print(f"serial: {got.size} samples, {recovered} recovered after a 1.5 s unplug, {stats.noise_chunks} noise "
+          f"chunks, {stats.decode_errors} damaged frames; latency p50 {stats.latency_ms_p50} ms")
+
+
+def test_corrupt_and_truncated_frames_are_counted_and_never_decoded() -> None:
+    async def body() -> tuple[Any, ...]:
+        link = SerialLink("unused")
+        link._progress = asyncio.Event()
+        rec = (16384, 0, 0, 0, 0, 0, 1000, 0, 0, 0, 0)
+        good = [wire.frame(wire.encode_data(s, s * 10, 10000, [rec] * 10)) for s in range(0, 50, 10)]
+        truncated = good[1][:-9] + b"\x00"  # the line dropped the frame's end: its CRC cannot match
+        bad_version = wire.frame(b"\x09" + wire.encode_data(10, 100, 10000, [rec] * 10)[1:])
+        short_body = wire.frame(wire.encode_data(10, 100, 10000, [rec] * 10)[:-5])
+        stream = good[0] + truncated + bad_version + short_body + _bogus_frame() + good[1] + b"\xff" * 3
+        stream += good[2][:7]
+        for i in range(0, len(stream), 13):  # in pieces, as a port delivers them
+            link._on_bytes(stream[i : i + 13])
+        link._on_bytes(good[2][7:] + good[3] + good[4])
+        return link.merge.pop_ready(), link._out, link.decode_errors
+
+    _, out, errors = run(body)
+    got = np.concatenate(out)
+    assert got["seq"].tolist() == list(range(50))  # every good frame, nothing else
+    assert errors == 5  # truncated, wrong version, short body, damaged, and the binary noise (not text)
+
+
+def test_the_board_is_found_by_its_usb_ids() -> None:
+    def port(device: str, vid: int | None, pid: int | None) -> ListPortInfo:
+        p = ListPortInfo(device, skip_link_detection=True)
+        p.vid, p.pid = vid, pid
+        return p
+
+    ports = [port("/dev/ttyS0", None, None), port("/dev/ttyACM0", 0x303A, 0x1001), port("/dev/ttyUSB3", 0x1234, 1)]
+    assert find_port(ports) == "/dev/ttyACM0"
+    assert [p.device for p in matching_ports([port("/dev/ttyUSB0", 0x10C4, 0xEA60)])] == ["/dev/ttyUSB0"]
+    assert find_port(ports[:1]) is None
+    with pytest.raises(LinkError, match="several boards"):
+        find_port([port("/dev/ttyACM0", 0x2E8A, 0x0005), port("/dev/ttyACM1", 0x303A, 0x1001)])
+
+
+def test_a_named_port_that_does_not_exist_is_one_clear_error(tmp_path: Path) -> None:
+    async def body() -> str:
+        link = SerialLink(str(tmp_path / "nothing"))
+        try:
+            async for _ in link.batches():
+                pass
+        except LinkError as exc:
+            return str(exc)
+        return ""
+
+    assert run(body).startswith(f"cannot open {tmp_path / 'nothing'}")
+
+
+def test_without_a_port_and_no_board_plugged_in_the_link_says_so() -> None:
+    async def body() -> str:
+        link = SerialLink(None, ports=lambda: [])
+        try:
+            async for _ in link.batches():
+                pass
+        except LinkError as exc:
+            return str(exc)
+        return ""
+
+    message = run(body)
+    assert message.startswith("no board found") and "303a:1001" in message and "--serial PORT" in message
