@@ -51,6 +51,15 @@ def _copy(dst, dst_at: int, src, src_at_n: int) -> int:
     return n
 
 
+if not hasattr(micropython, "heap_lock"):  # CPython (the host's simulator): the same copy as one slice assignment
+
+    def _copy(dst, dst_at, src, src_at_n):  # noqa: F811
+        n = src_at_n & 0xFFFF
+        a = src_at_n >> 16
+        dst[dst_at : dst_at + n] = src[a : a + n]
+        return n
+
+
 class Backlog:
     # The last `capacity` records in a ring, contiguous in sequence numbers;
     # a gap (FIFO overflow) starts it afresh, so it never serves a false run.

@@ -70,6 +70,9 @@ class Calibration:
         self.p9 = c[11] / 2.0 ** 48
         self.p10 = c[12] / 2.0 ** 48
         self.p11 = c[13] / 2.0 ** 65
+        self._last_c = None
+        self._last_rt = 0
+        self._last_rp = 6.5e6
 
     def t_lin(self, raw):
         d = raw - self.t1
@@ -81,19 +84,26 @@ class Calibration:
         return out1 + out2 + raw * raw * (self.p9 + self.p10 * t) + raw * raw * raw * self.p11
 
     def raw_temperature(self, celsius):
+        if celsius == self._last_c:
+            return self._last_rt
+        self._last_c = celsius
         raw = self.t1 + celsius / self.t2
         for _ in range(4):  # Newton on the (almost linear) polynomial
             d = raw - self.t1
             raw -= (self.t_lin(raw) - celsius) / (self.t2 + 2 * d * self.t3)
-        return _u24(raw)
+        self._last_rt = _u24(raw)
+        return self._last_rt
 
     def raw_pressure(self, pa, t):
-        raw = 6.5e6
-        for _ in range(6):
+        raw = self._last_rp  # Newton from the last answer: pressure moves little between samples
+        for _ in range(8):
             f = self.pressure(raw, t) - pa
             slope = (self.p1 + self.p2 * t + self.p3 * t * t + self.p4 * t * t * t
                      + 2 * raw * (self.p9 + self.p10 * t) + 3 * raw * raw * self.p11)
             raw -= f / slope
+            if -1e-4 < f < 1e-4:
+                break
+        self._last_rp = raw
         return _u24(raw)
 
 

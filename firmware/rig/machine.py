@@ -61,8 +61,7 @@ class I2C:
     def readfrom_mem_into(self, addr, reg, buf):
         self._fault()
         data = self._dev(addr).read(reg, len(buf))
-        for i in range(len(buf)):
-            buf[i] = data[i]
+        buf[:] = data
 
     def readfrom_mem(self, addr, reg, n):
         self._fault()

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="sample rate in Hz (the chip's nearest ODR)")
     parser.add_argument("--engine", default="cpython", choices=("cpython", "micropython", "encoder"),
                         help="cpython: firmware in-process; micropython: firmware in the real interpreter; "
-                             "encoder: temporary engine without the firmware")
+                             "encoder: the simulated truth encoded without the firmware (fast)")
     parser.add_argument("--no-barometer", action="store_true", help="model a board without the BMP390")
     parser.add_argument("--progress", action="store_true", help="show the progress bar even when stderr is no TTY")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
@@ -96,9 +96,6 @@ def simulate(scenario: str, duration_s: float, out: Path, truth: Path | None = N
     except RuntimeError as exc:
         raise DorsalError(str(exc)) from None
     stream = vw.stream
-    if vw.engine_used != engine and engine != "encoder":
-        print(f"dorsal simulate: note: the firmware rig is not available, so the frames come from the temporary "
-              f"encoder engine instead of {engine}", file=sys.stderr)
     header = {
         "format": 1, "start_unix_s": SIM_START_UNIX_S, "source": "sim", "device": vw.info,
         "simulator": {"scenario": scenario, "seed": seed, "imu": imu, "rate_hz": stream.rate_hz,

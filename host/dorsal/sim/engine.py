@@ -2,15 +2,14 @@
 
 Engines:
 
-* ``rig`` (CPython, in-process): the firmware's own app code on the firmware
-  rig's register-level IMU emulator and virtual clock (firmware/rig).
-* ``micropython``: the same firmware inside the real MicroPython unix port,
-  fed an IMU stream file (see micropython_engine.py).
-* ``encoder`` -- TEMPORARY ENGINE, used while the firmware rig cannot produce
-  frames: it encodes the simulated sensor's samples with the wire protocol
-  itself (true orientation as the quaternion, the chip's quantised accel and
-  gyro), so recordings and truth can be produced and compared in the
-  meantime. It does not exercise the firmware (no fusion, no FIFO).
+* ``cpython`` (in-process): the firmware's own app on the firmware rig's
+  register-level IMU and barometer emulators and virtual clock
+  (firmware/rig, host/dorsal/sim/rig_engine.py).
+* ``micropython``: the same firmware inside the real MicroPython unix port.
+* ``encoder``: no firmware: the simulated samples encoded with the wire
+  protocol itself (true orientation as the quaternion, the chip's quantised
+  accel and gyro). Fast and exact, for tests of the host that need the
+  truth's own orientation; it does not exercise the firmware (no fusion, no FIFO).
 
 ``VirtualWearable.next_messages(duration_s)`` returns ``WireMessage`` items in
 device order; ``info`` is the device-info dict a real device reports.
@@ -67,7 +66,7 @@ assert RECORD_DTYPE.itemsize == wire.RECORD_SIZE
 
 
 class FrameEncoder:
-    """TEMPORARY ENGINE: wire frames from simulated samples without the firmware (vectorized)."""
+    """The ``encoder`` engine: wire frames from simulated samples without the firmware (vectorized)."""
 
     def __init__(self, stream: SensorStream, records_per_frame: int):
         self.stream = stream
@@ -148,9 +147,8 @@ class FrameEncoder:
 class VirtualWearable:
     """A simulated person wearing a device: ``next_messages(duration_s)`` until ``done``.
 
-    ``engine="cpython"`` runs the firmware's own app on the firmware rig when it
-    is importable; otherwise (and with ``engine="encoder"``) the temporary
-    FrameEncoder produces the frames and ``engine_used`` says so.
+    ``engine="cpython"`` (the default) and ``"micropython"`` run the firmware's own app on the firmware
+    rig; ``engine="encoder"`` encodes the simulated truth without the firmware.
     """
 
     def __init__(self, scenario: str, seed: int = 0, rate_hz: float = 100.0, imu: str = "mpu6050",
@@ -162,21 +160,16 @@ class VirtualWearable:
         self.imu = imu
         self.board = board
         self.records_per_frame = wire.records_per_frame(mtu)
-        self.engine_used = "encoder"
-        self._backend: Any = None
-        if engine in ("cpython", "micropython"):
+        self.engine_used = engine
+        self._backend: Any
+        if engine == "encoder":
+            self._backend = FrameEncoder(self.stream, self.records_per_frame)
+        else:
             from dorsal.sim import rig_engine
 
-            if rig_engine.available():
-                self._backend = rig_engine.make_backend(self, engine)
-                self.engine_used = engine
-            elif engine == "micropython":
-                from dorsal.sim.micropython_engine import MicroPythonEncoder
-
-                self._backend = MicroPythonEncoder(self.stream, self.records_per_frame, BOOT_OFFSET_MS)
-                self.engine_used = "micropython-encoder"
-        if self._backend is None:
-            self._backend = FrameEncoder(self.stream, self.records_per_frame)
+            if mtu != DEFAULT_MTU:
+                raise ValueError("the firmware engines run at the firmware's MTU (247)")
+            self._backend = rig_engine.make_backend(self, engine)
 
     @property
     def done(self) -> bool:
