@@ -47,8 +47,9 @@ except ImportError:  # CPython: the same code runs as plain Python
 TAU_S = 3.0  # low-pass time constant of the acceleration (both stages together)
 SETTLE_S = 2.0  # faster correction after start-up
 SETTLE_TAU_S = 0.2
+SETTLE_MAX_S = 30.0  # settling ends by then even without a first rest (15 * SETTLE_S in the code)
 REST_S = 1.5  # still this long before the gyro bias is learnt
-REST_GYRO_DPS = 2.0  # deviation from the gyro's 0.5 s mean
+REST_GYRO_DPS = 2.0  # deviation from the gyro's 0.5 s mean (and, once the bias is known, of that mean from the bias)
 REST_ACC_G = 0.05  # deviation of |a| from its 0.5 s mean
 REST_NEAR_G = 0.1  # |a| within this of 1 g
 BIAS_TAU_S = 2.0
@@ -272,6 +273,18 @@ def fuse(state, buf, start: int, n: int) -> int:
         dev = m2 - mlp
         if dev > rest_a or dev < -rest_a:
             still = 0
+        if bias_n >= rest_n:
+            # once the bias is known, a slow steady turn (leaning back in a
+            # chair) is not rest either: the mean rate must be near the bias
+            dev = lgx - (bx >> 8)
+            if dev > rest_g or dev < -rest_g:
+                still = 0
+            dev = lgy - (by >> 8)
+            if dev > rest_g or dev < -rest_g:
+                still = 0
+            dev = lgz - (bz >> 8)
+            if dev > rest_g or dev < -rest_g:
+                still = 0
         dev = m2 - 16777216
         if dev > near or dev < -near:
             still = 0
@@ -378,7 +391,10 @@ def fuse(state, buf, start: int, n: int) -> int:
         r22 = 16384 - ((tx * tx + ty * ty) >> 13)
 
         # ---- acceleration in the Earth frame (Q14 * Q13 = Q27 -> Q24), low-passed
-        if count < settle_n:
+        # settling: the first SETTLE_S, and on until the gyro bias has had its
+        # first fast learning (the tilt drifts with an unknown bias), for at
+        # most SETTLE_MAX_S when the device never rests
+        if count < settle_n or (bias_n < rest_n and count < settle_n * 15):
             status |= 0x0002
             k = alpha0
         else:

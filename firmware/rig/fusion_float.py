@@ -47,6 +47,10 @@ class FloatFusion:
         self.mlp += (m2 - self.mlp) * self.klp
         if abs(m2 - self.mlp) > (1 + fx.REST_ACC_G) ** 2 - 1 or abs(m2 - 1) > (1 + fx.REST_NEAR_G) ** 2 - 1:
             still = False
+        if self.bias_n >= self.rest_n:
+            for i in range(3):
+                if abs(self.glp[i] - self.bias[i]) > fx.REST_GYRO_DPS:
+                    still = False
         self.rest = min(self.rest + 1, self.rest_n) if still else 0
         if self.rest >= self.rest_n:
             kb = self.kb
@@ -65,7 +69,8 @@ class FloatFusion:
         r = ((1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
              (2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
              (2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
-        k = self.alpha0 if self.count < self.settle_n else self.alpha
+        settling = self.count < self.settle_n or (self.bias_n < self.rest_n and self.count < self.settle_n * 15)
+        k = self.alpha0 if settling else self.alpha
         impact = m2 > fx.IMPACT_G ** 2
         self.rj += ((1.0 if impact else 0.0) - self.rj) * self.klp
         if not (impact and self.rj < fx.IMPACT_SHARE):
