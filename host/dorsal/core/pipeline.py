@@ -22,7 +22,9 @@ from dorsal.core.runs import Run, RunTracker
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import StretchDetector
 from dorsal.decode import SAMPLE_DTYPE
+from dorsal.protocol import wire
 
+QUAT_FIELDS = ("qw", "qx", "qy", "qz")
 ACTIVITIES = ("unknown", "lying", "sitting", "standing", "walking")
 ACT = {name: i for i, name in enumerate(ACTIVITIES)}
 GRAVITY_MPS2 = 9.80665
@@ -196,6 +198,9 @@ class Analyzer:
         lam_hp = np.exp(-dt / 20.0)
         self._hp = (np.array([1.0, -1.0]) * (1 + lam_hp) / 2, np.array([1.0, -lam_hp]))
         self._hp_zi: np.ndarray | None = None
+        self._a_vert_last: float | None = None  # the last vertical acceleration of settled fusion
+        self._q_settled: tuple[float, ...] | None = None  # the last settled orientation
+        self._unsettled = np.zeros(0, SAMPLE_DTYPE)  # samples before the fusion first settled
         self._energetic = np.zeros(2, dtype=bool)
         self._inclined = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
         self._posture_state = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
@@ -224,6 +229,9 @@ class Analyzer:
             return _empty_update(self.live)
         if self._origin is None:
             self._origin = float(chunk["t_s"][0])
+        chunk = self._hold_settled(chunk)
+        if chunk.size == 0:
+            return _empty_update(self.live)
         buf = np.concatenate([self._pending, chunk]) if self._pending.size else chunk
         if self._r_bs is None:
             cal = estimate_calibration(buf, self.settings, self._origin)
@@ -237,8 +245,42 @@ class Analyzer:
         self._pending = buf[~complete]
         return self._process(buf[complete], k[complete])
 
+    def _hold_settled(self, chunk: np.ndarray) -> np.ndarray:
+        """Samples whose fusion is still settling (status bit) take the nearest settled orientation.
+
+        After power-up the device's orientation swings in from a guess for a second or two; read as
+        posture it would be a deep bend or a lying-down. Such samples keep the last settled
+        orientation (carried between chunks); those before the first settled one wait for it, so any
+        chunking gives the same result.
+        """
+        settling = (chunk["status"].astype(np.uint16) & wire.ST_FUSION_SETTLING) != 0
+        if not settling.any() and self._q_settled is not None:
+            self._q_settled = tuple(float(chunk[f][-1]) for f in QUAT_FIELDS)
+            return chunk
+        if self._q_settled is None:
+            buf = np.concatenate([self._unsettled, chunk]) if self._unsettled.size else chunk
+            st = (buf["status"].astype(np.uint16) & wire.ST_FUSION_SETTLING) != 0
+            good = np.flatnonzero(~st)
+            if good.size == 0:
+                self._unsettled = buf
+                return np.zeros(0, SAMPLE_DTYPE)
+            self._unsettled = np.zeros(0, SAMPLE_DTYPE)
+            chunk, settling = buf.copy(), st
+            self._q_settled = tuple(float(chunk[f][good[0]]) for f in QUAT_FIELDS)
+        else:
+            chunk = chunk.copy()
+        idx = np.maximum.accumulate(np.where(settling, -1, np.arange(chunk.size)))
+        for f, held in zip(QUAT_FIELDS, self._q_settled):
+            chunk[f] = np.where(idx >= 0, chunk[f][np.maximum(idx, 0)], held)
+        self._q_settled = tuple(float(chunk[f][-1]) for f in QUAT_FIELDS)
+        return chunk
+
     def finish(self) -> Analysis:
         """Process what is pending, close open runs, and return the whole analysis."""
+        if self._unsettled.size:  # the fusion never settled: its orientation is all there is
+            unsettled, self._unsettled = self._unsettled, np.zeros(0, SAMPLE_DTYPE)
+            self._q_settled = tuple(float(unsettled[f][-1]) for f in QUAT_FIELDS)
+            self.feed(unsettled)
         if not self._finished:
             if self._r_bs is None:
                 self._set_calibration(
@@ -278,10 +320,26 @@ class Analyzer:
             self._walk_zi = sosfilt_zi(self._walk_sos) * amag[0]
         band, self._walk_zi = sosfilt(self._walk_sos, amag, zi=self._walk_zi)
         a_vert = r[6] * acc[:, 0] + r[7] * acc[:, 1] + r[8] * acc[:, 2] - GRAVITY_MPS2
-        if self._hp_zi is None:
-            self._hp_zi = lfilter_zi(*self._hp) * a_vert[0]
-        a_hp, self._hp_zi = lfilter(*self._hp, a_vert, zi=self._hp_zi)
-        height, self._int_zi = lfilter(*self._int, a_hp, zi=self._int_zi)
+        # While the device's fusion settles (after power-up, status bit) its vertical is still
+        # swinging in: no height change can be read from it. Those samples hold the last settled
+        # value (carried between chunks); before the first one the height filters wait.
+        settling = (s["status"].astype(np.uint16) & wire.ST_FUSION_SETTLING) != 0
+        height = np.zeros(a_vert.size)
+        if settling.any():
+            good = np.flatnonzero(~settling)
+            if self._a_vert_last is None and good.size:
+                self._a_vert_last = float(a_vert[good[0]])
+            if self._a_vert_last is not None:
+                idx = np.maximum.accumulate(np.where(settling, -1, np.arange(a_vert.size)))
+                a_vert = np.where(idx >= 0, a_vert[np.maximum(idx, 0)], self._a_vert_last)
+        if self._hp_zi is None and self._a_vert_last is None and not settling.any():
+            self._a_vert_last = float(a_vert[0])
+        if self._a_vert_last is not None:
+            if self._hp_zi is None:
+                self._hp_zi = lfilter_zi(*self._hp) * self._a_vert_last
+            a_hp, self._hp_zi = lfilter(*self._hp, a_vert, zi=self._hp_zi)
+            height, self._int_zi = lfilter(*self._int, a_hp, zi=self._int_zi)
+            self._a_vert_last = float(a_vert[-1])
 
         starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
         secs = k[starts]
@@ -307,7 +365,7 @@ class Analyzer:
         self._energetic = history[-2:]
         # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
         # arm movements and stopping after a walk move the chest up and down without that lean.
-        leaned = np.maximum.reduceat(flex, starts) > st.transition_lean_deg
+        leaned = (np.maximum.reduceat(flex, starts) > st.transition_lean_deg) & ~np.logical_or.reduceat(settling, starts)
         down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
         up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & ~lying
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
