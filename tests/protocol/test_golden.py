@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run_micropython
+from mprun import run_micropython
 from dorsal.paths import PROTOCOL_DIR
 
 CHECK = Path(__file__).with_name("golden_check.py")
