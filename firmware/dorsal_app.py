@@ -30,6 +30,7 @@ FIRMWARE_VERSION = (0, 2, 0)
 DRAIN_MS = 50  # FIFO drain period: well inside the smallest FIFO (MPU-6500: 0.42 s at 100 Hz)
 BATTERY_EVERY_MS = 60000
 HEALTHY_AFTER_MS = 30000  # then a crash no longer counts as a "quick" one
+REBOOT_DELAY_MS = 300  # after answering the reboot command (the answer has to leave first)
 
 _REC = 22
 _HDR = 14
@@ -153,6 +154,7 @@ class App:
         self.buzzed = False
         self.buzz_plan = []
         self.buzz_next_ms = 0
+        self.reboot_at_ms = None
         self.last_battery_ms = None
         self.start_sampling(self.config.get("rate_hz", 100))
         self.ble = None
@@ -425,6 +427,8 @@ class App:
             if args[0] == 1:
                 with open("dorsal_safe_mode", "w") as f:
                     f.write("requested by the host\n")
+            # the response goes out first; the main loop resets a little later
+            self.reboot_at_ms = self.clock.ticks_add(self.clock.ticks_ms(), REBOOT_DELAY_MS)
             return wire.encode_response(cmd, tag, ok)
         return wire.encode_response(cmd, tag, wire.ERR_UNKNOWN_COMMAND)
 
@@ -536,6 +540,8 @@ class App:
                 self.housekeeping()
             if wdt is not None and self.sampler_alive():
                 wdt.feed()
+            if self.reboot_at_ms is not None and self.clock.ticks_diff(self.clock.ticks_ms(), self.reboot_at_ms) >= 0:
+                self.machine.reset()  # into safe mode when the host asked for it (flag file)
             edge = self._buzz_tick()
             spent = self.clock.ticks_diff(self.clock.ticks_ms(), t)
             wait = DRAIN_MS - spent

@@ -349,6 +349,49 @@ class Board:
                          f"firmware is not running.{said}")
 
 
+def leave_app(port: str, say: Callable[[str], None], wait_s: float = 1.5) -> bool:
+    """When the firmware is running, restart the board in safe mode before copying.
+
+    The running app has started the watchdog, which nobody feeds once mpremote breaks into the REPL:
+    the board would reset in the middle of the copy. The reboot command (with the safe-mode flag)
+    brings the board back without the app and without a watchdog; the flag is used up by that start,
+    so the reset after flashing runs the app again. Returns True when the board was restarted.
+    """
+    import serial
+
+    try:
+        ser = serial.serial_for_url(port, baudrate=115200, timeout=0.05)
+    except (serial.SerialException, OSError):
+        return False  # Board() says what is wrong with the port
+    try:
+        ser.write(wire.frame(wire.encode_command(wire.CMD_REBOOT, 0x5A, (1,))))
+        deframer = wire.Deframer()
+        deadline = time.monotonic() + wait_s
+        answered = False
+        while time.monotonic() < deadline and not answered:
+            for msg in deframer.feed(ser.read(4096)):
+                if wire.message_type(msg) == wire.MSG_RESPONSE and wire.decode_response(msg)[0] == wire.CMD_REBOOT:
+                    answered = True
+    except (serial.SerialException, OSError):
+        answered = False
+    finally:
+        ser.close()
+    if not answered:
+        return False
+    say("the firmware is running: restarting the board in safe mode (no watchdog) for the copy")
+    deadline = time.monotonic() + 15.0
+    time.sleep(1.0)  # a board with native USB drops off the bus while it resets
+    while time.monotonic() < deadline:
+        try:
+            serial.serial_for_url(port, baudrate=115200).close()
+            time.sleep(0.5)
+            return True
+        except (serial.SerialException, OSError):
+            time.sleep(0.3)
+    raise FlashError(f"the board on {port} did not come back after the restart into safe mode: "
+                     "press its reset button and run `dorsal flash` again")
+
+
 # ---------------------------------------------------------------- the whole job
 
 
@@ -418,6 +461,8 @@ def flash(port: str | None, board_name: str | None, dry_run: bool, say: Callable
                 say(f"  would copy {a.name} ({len(a.data)} bytes)")
             return 0
     say(f"connecting to {port}")
+    if not dry_run:
+        leave_app(port, say)
     board = Board(port)
     try:
         device = board.info()

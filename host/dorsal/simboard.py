@@ -74,6 +74,10 @@ def _dorsal_boot(files):
         try:
             exec(compile(src, f, "exec"), globals())
         except SystemExit:
+            # machine.reset() from boot.py/main.py: with -i the unix port would
+            # carry on into its REPL, so the process ends itself, as a board resets
+            import os
+            os.system("kill -KILL $PPID")
             raise
         except BaseException as e:
             sys.print_exception(e)

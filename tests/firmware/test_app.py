@@ -331,6 +331,20 @@ def test_safe_mode_by_flag_file_crash_loop_and_button(tmp_path: Path, monkeypatc
     assert rigstate.wdt is not None and rigstate.wdt.feeds > 10 and rigstate.wdt.expired == 0
 
 
+def test_reboot_command_answers_then_resets_into_safe_mode(app, tmp_path: Path) -> None:  # noqa: ANN001
+    # how `dorsal flash` gets a running board out of the app (and away from its watchdog) before copying
+    import dorsal_main
+    import machine
+
+    app.run(duration_ms=500)
+    out: list[bytes] = []
+    resp = app.handle(wire.encode_command(wire.CMD_REBOOT, 4, (1,)), out.append)
+    assert wire.decode_response(resp)[2] == wire.OK and (tmp_path / "dorsal_safe_mode").exists()
+    with pytest.raises(SystemExit):  # the rig's machine.reset()
+        app.run(duration_ms=2000)
+    assert dorsal_main.main(clock=app.clock, machine=machine, duration_ms=1000) == "safe"
+
+
 def test_usb_link_ctrl_c_outside_a_frame_reaches_the_repl(micropython: str, tmp_path: Path) -> None:
     """Inside MicroPython: a 0x03 inside a command frame is data; a bare Ctrl-C stops the app (mpremote's way in)."""
     ident = wire.encode_command(wire.CMD_IDENTIFY, 3)  # tag 3: the frame carries a 0x03 byte
