@@ -15,8 +15,38 @@ from dorsal.protocol import wire
 from dorsal.virtual_radio import LinkModel, Radio
 
 VALUE_OCTETS = 235  # one firmware segment at MTU 247 (10 records + header + segment byte)
-#: the event loop's own scheduling delay on a busy CI machine, in ms
+#: the event loop's own scheduling delay on an idle machine, in ms; on a busy one the measured lag is added
 LOOP_SLACK_MS = 10.0
+
+
+class LagMeter:
+    """How late the event loop wakes up while a test runs (a busy CI machine delays every callback).
+
+    The model's timing is asserted with this measured lag as the slack, so the test checks the link model
+    and not the machine's load."""
+
+    def __init__(self) -> None:
+        self.worst_ms = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            t = loop.time()
+            await asyncio.sleep(0.002)
+            self.worst_ms = max(self.worst_ms, (loop.time() - t - 0.002) * 1000)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> float:
+        if self._task is not None:
+            self._task.cancel()
+        return self.slack_ms
+
+    @property
+    def slack_ms(self) -> float:
+        return LOOP_SLACK_MS + 2 * self.worst_ms
 
 
 async def connected_pair(interval_ms: float) -> tuple[Radio, object, Host]:
@@ -35,8 +65,11 @@ def notifier(wearable: object) -> tuple:
 
 @pytest.mark.parametrize("interval_ms", [7.5, 30.0, 50.0])
 def test_lone_notification_latency_lies_in_the_modelled_range(firmware, interval_ms: float) -> None:  # noqa: ANN001
+    lag = LagMeter()
+
     async def body() -> list[float]:
         radio, wearable, host = await connected_pair(interval_ms)
+        lag.start()
         ble, conn, h_data = notifier(wearable)
         arrived: list[float] = []
         loop = asyncio.get_running_loop()
@@ -56,15 +89,17 @@ def test_lone_notification_latency_lies_in_the_modelled_range(firmware, interval
             ble.gatts_notify(conn, h_data, bytes(VALUE_OCTETS))
             await asyncio.wait_for(got.wait(), 1.0)
             latencies.append((arrived[-1] - sent) * 1000)
+        lag.stop()
         await host.client.disconnect()
         return latencies
 
     latencies = run(body)
+    slack = lag.slack_ms
     lo, hi = LinkModel(interval_ms).latency_range_ms(VALUE_OCTETS)
     assert min(latencies) >= lo - 0.5
-    assert max(latencies) <= hi + LOOP_SLACK_MS
+    assert max(latencies) <= hi + slack, (max(latencies), hi, slack)
     # the wait for the next event is spread over the interval, not fixed
-    assert statistics.mean(latencies) == pytest.approx(lo + interval_ms / 2, abs=interval_ms * 0.3 + LOOP_SLACK_MS)
+    assert statistics.mean(latencies) == pytest.approx(lo + interval_ms / 2, abs=interval_ms * 0.3 + slack)
     assert max(latencies) - min(latencies) >= interval_ms * 0.4
     print(f"interval {interval_ms} ms: latency min {min(latencies):.1f} mean {statistics.mean(latencies):.1f} "
           f"max {max(latencies):.1f} ms (model {lo:.1f}..{hi:.1f})")
@@ -80,20 +115,23 @@ def test_throughput_of_a_burst_is_the_modelled_capacity(firmware, interval_ms: f
         arrived: list[float] = []
         await host.client.start_notify(wire.DATA_CHAR_UUID, lambda _c, _d: arrived.append(loop.time()))
         n = 61
+        arrived.append(loop.time())  # the burst starts: a late loop can only make it look slower
         for _ in range(n):
             ble.gatts_notify(conn, h_data, bytes(VALUE_OCTETS))
         for _ in range(400):
-            if len(arrived) == n:
+            if len(arrived) == n + 1:
                 break
             await asyncio.sleep(0.01)
         await host.client.disconnect()
         return arrived
 
     arrived = run(body)
-    assert len(arrived) == 61
+    assert len(arrived) == 62
     rate = (len(arrived) - 1) / (arrived[-1] - arrived[0])
     capacity = LinkModel(interval_ms).capacity_per_s(VALUE_OCTETS)
-    assert rate == pytest.approx(capacity, rel=0.15)
+    # never faster than the modelled link (its ceiling, less the wait for the first event); on a busy
+    # machine the loop may deliver later, so the floor is loose
+    assert 0.6 * capacity <= rate <= 1.02 * capacity, (rate, capacity)
     print(f"interval {interval_ms} ms: burst {rate:.0f} notifications/s, {rate * VALUE_OCTETS / 1000:.1f} kB/s "
           f"(model {capacity:.0f}/s)")
 
@@ -120,13 +158,17 @@ def test_a_full_link_makes_gatts_notify_raise_enomem_like_nimble(firmware) -> No
 def test_firmware_samples_reach_the_host_decoder_in_time(firmware, interval_ms: float) -> None:  # noqa: ANN001
     # Latency of the newest sample of each frame, from its sample time to the host's decode: the FIFO
     # drain period (50 ms) plus the wait for a connection event, plus the airtime.
+    lag = LagMeter()
+
     async def body() -> tuple[list[float], int, float]:
         radio = Radio(model(interval_ms))
+        lag.start()
         wearable = await make_wearable(radio)
         host = Host(radio)
         client = await host.connect(await host.find())
         await host.command(wire.CMD_START, 1)
         await asyncio.sleep(2.0)
+        lag.stop()
         await client.disconnect()
         await wearable.stop()
         clock = wearable.clock
@@ -148,7 +190,7 @@ def test_firmware_samples_reach_the_host_decoder_in_time(firmware, interval_ms: 
 
     hi = dorsal_app.DRAIN_MS + LinkModel(interval_ms).latency_range_ms(VALUE_OCTETS)[1] + 10  # 10 ms: ms rounding
     assert samples >= 0.85 * 100 * seconds  # the stream keeps up at this interval
-    assert min(latencies) >= 0 and p99 <= hi + LOOP_SLACK_MS
+    assert min(latencies) >= 0 and p99 <= hi + lag.slack_ms, (p99, hi, lag.slack_ms)
     print(f"interval {interval_ms} ms: newest sample to decode p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
           f"{samples / seconds:.0f} samples/s")
 
