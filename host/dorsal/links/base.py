@@ -103,6 +103,14 @@ class LinkBatch:
     messages: list[bytes] = field(default_factory=list)  # battery, event and pressure messages
 
 
+def _now() -> float:
+    """The running event loop's clock (time.monotonic on a real loop, virtual seconds on a virtual-time loop)."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
+
+
 def _percentile(values: np.ndarray, q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values.size else None
 
@@ -131,7 +139,7 @@ class Link:
         self._tag = 0
         self._writer: Any = None
         self._last_rx = 0.0
-        self._clock_offset_s: float | None = None  # host monotonic s minus device s
+        self._clock_offset_s: float | None = None  # host s (the loop's clock) minus device s
         self._latencies_ms: deque[float] = deque(maxlen=LATENCY_KEEP)
         self._frame_rx: deque[float] = deque()
         self.frames = 0
@@ -168,7 +176,7 @@ class Link:
     def _went_up(self) -> None:
         self.connected = True
         self.connects += 1
-        self._last_rx = time.monotonic()
+        self._last_rx = _now()
         self._note({"link": "connected"})
 
     def _went_down(self) -> None:
@@ -200,7 +208,7 @@ class Link:
 
     def _on_message(self, msg: bytes, rx_s: float | None = None) -> None:
         """One wire message as received (after deframing or segment reassembly)."""
-        rx_s = time.monotonic() if rx_s is None else rx_s
+        rx_s = _now() if rx_s is None else rx_s
         self._last_rx = rx_s
         if self._writer is not None:
             self._writer.write_message(msg)
@@ -302,9 +310,9 @@ class Link:
         except (TimeoutError, ProtocolError):
             pass
         self._open_recording()
-        sent = time.monotonic()
+        sent = _now()
         status, payload = await self.request(wire.CMD_SET_TIME, (int(time.time()), 0))
-        back = time.monotonic()
+        back = _now()
         if status == wire.OK and len(payload) >= 4 and back - sent < 0.5:
             device_ms = struct.unpack_from("<I", payload)[0]
             self._clock_offset_s = self._unwrap_device_s(device_ms, (sent + back) / 2)
@@ -351,19 +359,19 @@ class Link:
                 self._give_up(hole.end_seq)
                 continue
             until = served_seq + count
-            deadline = time.monotonic() + BACKLOG_GRACE_S + count / BACKLOG_MIN_SAMPLES_PER_S
+            deadline = _now() + BACKLOG_GRACE_S + count / BACKLOG_MIN_SAMPLES_PER_S
             while self.connected and self.merge.next_seq is not None and self.merge.next_seq < until:
                 h = self.merge.hole()
                 if h is None or h.start_seq >= until:
                     break
-                left = deadline - time.monotonic()
+                left = deadline - _now()
                 if left <= 0:
                     break
                 self._progress.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._progress.wait(), min(left, 0.5))
             h = self.merge.hole()
-            if self.connected and h is not None and h.start_seq < until and time.monotonic() >= deadline:
+            if self.connected and h is not None and h.start_seq < until and _now() >= deadline:
                 attempts += 1
                 if attempts >= BACKLOG_ATTEMPTS:
                     self._give_up(h.end_seq)
@@ -380,7 +388,7 @@ class Link:
     # ------------------------------------------------------------ the dashboard's side
     def stats(self) -> LinkStats:
         lat = np.fromiter(self._latencies_ms, dtype=np.float64, count=len(self._latencies_ms))
-        now = time.monotonic()
+        now = _now()
         recent = [t for t in self._frame_rx if t >= now - RATE_WINDOW_S]
         span = min(RATE_WINDOW_S, now - recent[0]) if recent else 0.0
         return LinkStats(
@@ -431,7 +439,7 @@ class Link:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.batch_s)
                 if (self.state == "streaming" and self.connected
-                        and time.monotonic() - self._last_rx > NO_DATA_AFTER_S):
+                        and _now() - self._last_rx > NO_DATA_AFTER_S):
                     self._set_state("no data")
                 if self._task.done():
                     if self.error is not None and not isinstance(self.error, asyncio.CancelledError):

@@ -8,7 +8,6 @@ Samples that never arrived are counted as lost.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -65,13 +64,14 @@ class ReplayLink:
         t = samples["t_s"]
         edges = np.arange(t[0], t[-1] + self.batch_s, self.batch_s)
         cuts = np.unique(np.concatenate([[0], np.searchsorted(t, edges[1:]), [t.size]]))
-        start_wall = time.monotonic()
+        clock = asyncio.get_running_loop().time
+        start_wall = clock()
         for a, b in zip(cuts[:-1], cuts[1:]):
             if self.closed:
                 return
             if self.speed > 0:
                 due = start_wall + (float(t[b - 1]) - float(t[0])) / self.speed
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                await asyncio.sleep(max(0.0, due - clock()))
             else:
                 await asyncio.sleep(0)
             self.delivered = int(b)

@@ -1,5 +1,6 @@
 """The virtual wearable on the virtual radio: the firmware app (firmware/dorsal_app.py) with its own BLE
-peripheral code (firmware/dorsal_ble.py) on the MicroPython ``bluetooth`` stand-in, on the event loop's clock.
+peripheral code (firmware/dorsal_ble.py) on the MicroPython ``bluetooth`` stand-in, on the event loop's clock
+(so on ``vtime.VirtualTimeLoop`` a long session runs faster than real time).
 
 Used by the tests (tests/virtual_radio, tests/links) and by ``dorsal watch --sim --link ble``. The
 firmware's modules are imported as a private set (dorsal.sim.rig_engine.with_firmware), so several
@@ -51,10 +52,18 @@ class LoopClock:
         return (a + delta) & (self.PERIOD - 1)
 
     def sleep_ms(self, ms: int) -> None:
-        time.sleep(ms / 1000 / self.speed)  # blocks, as on the device
+        self._block(ms / 1000 / self.speed)
 
     def sleep_us(self, us: int) -> None:
-        time.sleep(us / 1e6 / self.speed)
+        self._block(us / 1e6 / self.speed)
+
+    def _block(self, seconds: float) -> None:
+        # blocks the loop, as on the device; on virtual time (vtime) the loop's clock moves on instead
+        advance = getattr(self.loop, "advance", None)
+        if advance is not None:
+            advance(seconds)
+        else:
+            time.sleep(seconds)
 
     def host_ms(self) -> float:
         """Now, on the device's millisecond scale (not wrapped)."""
