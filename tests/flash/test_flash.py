@@ -141,3 +141,18 @@ def test_micropython_install_on_pico_w_explains_uf2(tmp_path: Path) -> None:
     r = dorsal("flash", "--micropython", str(image))
     assert r.returncode == 0, r.stderr
     assert "BOOTSEL" in r.stdout and "RPI-RP2" in r.stdout and str(image) in r.stdout
+
+
+def test_flash_then_watch_serial_records_and_analyze_reads_it(board: VirtualBoard, tmp_path: Path) -> None:
+    """The issue's acceptance path: virtual board -> dorsal flash -> the firmware boots from the board's own
+    filesystem -> dorsal watch --serial records -> dorsal analyze reads the recording."""
+    assert _flash(board).returncode == 0
+    rec = tmp_path / "serial.dorsal"
+    w = dorsal("watch", "--serial", board.port, "--record", str(rec), "--headless", "--duration", "6s", "--json")
+    assert w.returncode == 0, w.stdout + w.stderr
+    stats = json.loads(w.stdout.strip().splitlines()[-1])
+    assert stats["samples"] >= 300 and stats["samples_lost"] == 0, stats
+    a = dorsal("analyze", str(rec), "--json")
+    assert a.returncode == 0, a.stderr
+    doc = json.loads(a.stdout)
+    assert doc["summary"]["duration_s"] >= 3, doc["summary"]
