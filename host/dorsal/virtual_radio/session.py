@@ -6,7 +6,8 @@ of reach for 1-60 s, the link ended alternately by the wearable and by the host.
 with its backoff and backfills each gap from the device's backlog. At the end, what the host handed out
 is compared with every data frame the firmware produced.
 
-The link's reconnect backoff is capped at ``reconnect_cap_s`` (0.5 s here; BleLink's default is 5 s). A
+The link's reconnect backoff is capped at ``reconnect_cap_s`` (0.5 s, BleLink's default since these
+sessions showed the loss). A
 drop's gap is its time out of reach plus the reconnect, and the backlog must still hold the gap's first
 sample when the backfill asks for it: with the 5-s cap a 60-s drop becomes a gap of up to ~66 s, longer
 than the xiao-esp32c3's 61-s backlog, and loses the difference (``--reconnect-cap 5`` shows it).
