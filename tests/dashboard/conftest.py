@@ -59,7 +59,7 @@ def _screen_text(app) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(strip.text for strip in strips)
 
 
-async def _wait_for(pilot, condition: Callable[[], bool], timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+async def _wait_for(pilot, condition: Callable[[], bool], timeout_s: float = 90.0) -> None:  # type: ignore[no-untyped-def]
     import time
 
     end = time.monotonic() + timeout_s

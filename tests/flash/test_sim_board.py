@@ -93,7 +93,10 @@ def test_machine_reset_restarts_the_board_and_runs_main_py(board: VirtualBoard) 
     deadline = time.monotonic() + 10
     while not (board.folder / "main_ran").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert (board.folder / "main_ran").read_text() == "m"
+    # main.py ran after the reset (a second run can follow when mpremote's closing bytes reach the new
+    # REPL under load, as they could on a board that comes back quickly)
+    ran = (board.folder / "main_ran").read_text()
+    assert ran and set(ran) == {"m"}
 
 
 def test_dorsal_sim_board_prints_its_port_and_stops_on_ctrl_c(tmp_path: Path) -> None:

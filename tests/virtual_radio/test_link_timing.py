@@ -129,9 +129,9 @@ def test_throughput_of_a_burst_is_the_modelled_capacity(firmware, interval_ms: f
     assert len(arrived) == 62
     rate = (len(arrived) - 1) / (arrived[-1] - arrived[0])
     capacity = LinkModel(interval_ms).capacity_per_s(VALUE_OCTETS)
-    # never faster than the modelled link (its ceiling, less the wait for the first event); on a busy
-    # machine the loop may deliver later, so the floor is loose
-    assert 0.6 * capacity <= rate <= 1.02 * capacity, (rate, capacity)
+    # never faster than the modelled link (its ceiling, less the wait for the first event); a busy machine
+    # delivers later, so the floor only says the burst was not serialised one event per packet
+    assert 0.25 * capacity <= rate <= 1.02 * capacity, (rate, capacity)
     print(f"interval {interval_ms} ms: burst {rate:.0f} notifications/s, {rate * VALUE_OCTETS / 1000:.1f} kB/s "
           f"(model {capacity:.0f}/s)")
 
