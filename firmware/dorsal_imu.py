@@ -88,6 +88,24 @@ def _convert(cfg, raw, out, start_n: int) -> int:
     return n
 
 
+if not hasattr(micropython, "heap_lock"):  # CPython (the host's simulator): the same conversion with struct
+    import struct as _struct
+
+    def _convert(cfg, raw, out, start_n):  # noqa: F811
+        n = start_n & 0xFF
+        at = start_n >> 8
+        stride, acc, gyr, mul_a, mul_g = cfg[0], cfg[2], cfg[3], cfg[4], cfg[5]
+        fmt = ">hhh" if cfg[1] else "<hhh"
+        for j in range(n):
+            b = j * stride
+            ax, ay, az = _struct.unpack_from(fmt, raw, b + acc)
+            gx, gy, gz = _struct.unpack_from(fmt, raw, b + gyr)
+            _struct.pack_into("<hhhhhhH", out, 2 * (at + 4), (ax * mul_a) >> 16, (ay * mul_a) >> 16,
+                              (az * mul_a) >> 16, (gx * mul_g) >> 16, (gy * mul_g) >> 16, (gz * mul_g) >> 16, 0)
+            at += 11
+        return n
+
+
 @micropython.viper
 def _untag(raw, words: int, pairs) -> int:
     # LSM6DSOX: the FIFO holds tagged 7-byte words (tag, 6 data bytes) with

@@ -43,7 +43,7 @@ class SourcePressure:
             return self.fallback_pa
         # the IMU may already be past t_us (it was drained first): take the
         # row of the last IMU sample at or before t_us
-        p = imu.period_us()
+        p = imu._p
         back = 0
         if imu._t_us is not None and p > 0:
             last_us = imu._t_us - p
@@ -139,6 +139,7 @@ class BMP390:
         self.fifo = bytearray()
         self.full_flag = False
         self._t_us = None
+        self._p = 0  # sample period in us (period_us(), kept after each register write)
 
     # ---- timing
     def period_us(self):
@@ -148,7 +149,7 @@ class BMP390:
         return 5000 << (self.regs[0x1D] & 0x1F)
 
     def _catch_up(self):
-        p = self.period_us()
+        p = self._p
         now = self.clock.elapsed_us()
         if p <= 0:
             self._t_us = None
@@ -199,6 +200,7 @@ class BMP390:
         self._catch_up()
         for i in range(len(data)):
             self.write_reg(reg + i, data[i])
+        self._p = self.period_us()
 
     def read(self, reg, n):
         self._catch_up()

@@ -89,6 +89,7 @@ class _Chip:
         self.samples_lost = 0
         self.fail_next = 0  # I2C transactions to fail (fault injection)
         self._t_us = None  # when the next sample is due
+        self._p = 0  # the sample period in us, 0 while not sampling (kept from period_us())
         self.acc_lsb_per_g = 8192.0
         self.gyro_lsb_per_dps = 65.5
 
@@ -98,7 +99,7 @@ class _Chip:
 
     def _catch_up(self, until_us=None):
         # produce every sample due by now (or by until_us, which is not later than now)
-        p = self.period_us()
+        p = self._p
         now = self.clock.elapsed_us() if until_us is None else until_us
         if p <= 0:
             self._t_us = None
@@ -127,6 +128,7 @@ class _Chip:
         self._catch_up()
         for i in range(len(data)):
             self.write_reg(reg + i, data[i])
+        self._p = self.period_us()  # only a register write changes the output data rate
 
     def read(self, reg, n):
         self._catch_up()

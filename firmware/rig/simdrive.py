@@ -85,7 +85,7 @@ class Drive:
         # samples the chip will have produced by elapsed_us
         self.chip._catch_up()
         t = self.chip._t_us
-        p = self.chip.period_us()
+        p = self.chip._p
         if t is None or elapsed_us < t:
             return self.source.taken
         return self.source.taken + (elapsed_us - t) // p + 1
@@ -112,7 +112,7 @@ class Drive:
         # what is pending (a partial frame, events)
         out = self.advance()
         if self.source.available():
-            t = self.chip._t_us + (self.source.available() - 1) * self.chip.period_us()
+            t = self.chip._t_us + (self.source.available() - 1) * self.chip._p
             self.clock.sleep_us(t - self.clock.elapsed_us())
             self._loop()
         a = self.app

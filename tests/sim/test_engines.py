@@ -29,6 +29,13 @@ def test_cpython_and_micropython_engines_give_the_same_messages(micropython: str
     assert {wire.MSG_DATA, wire.MSG_PRESSURE, wire.MSG_BATTERY} <= kinds
 
 
+def test_the_pipelined_child_process_gives_the_same_messages() -> None:
+    # what `dorsal simulate` uses: the firmware in a child CPython working while the next chunk is simulated
+    (_, a), (vp, b) = _run("cpython", 7.3), _run("cpython", 2.9, pipelined=True)
+    assert len(a) == len(b) > 400 and vp.engine_used == "cpython"
+    assert [(x.payload, x.t_s) for x in a] == [(y.payload, y.t_s) for y in b]
+
+
 @pytest.mark.parametrize("imu", ["mpu6050", "icm42688p", "lsm6dsox"])
 def test_the_firmware_frames_every_simulated_sample_with_its_own_fusion(imu: str) -> None:
     vw, msgs = _run("cpython", 1.0, imu=imu)

@@ -92,7 +92,9 @@ def simulate(scenario: str, duration_s: float, out: Path, truth: Path | None = N
 
     wall0 = time.perf_counter()
     try:
-        vw = VirtualWearable(scenario, seed, rate_hz, imu, duration_s, engine=engine, barometer=barometer)
+        # pipelined: the firmware runs in a child interpreter while this process simulates the next chunk
+        vw = VirtualWearable(scenario, seed, rate_hz, imu, duration_s, engine=engine, barometer=barometer,
+                             pipelined=True)
     except RuntimeError as exc:
         raise DorsalError(str(exc)) from None
     stream = vw.stream

@@ -153,7 +153,7 @@ class VirtualWearable:
 
     def __init__(self, scenario: str, seed: int = 0, rate_hz: float = 100.0, imu: str = "mpu6050",
                  duration_s: float | None = None, engine: str = "cpython", mtu: int = DEFAULT_MTU,
-                 barometer: bool = True, board: str = "xiao-esp32c3"):
+                 barometer: bool = True, board: str = "xiao-esp32c3", pipelined: bool = False):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
         self.stream = SensorStream(scenario, seed, rate_hz, imu, duration_s, barometer=barometer)
@@ -169,7 +169,7 @@ class VirtualWearable:
 
             if mtu != DEFAULT_MTU:
                 raise ValueError("the firmware engines run at the firmware's MTU (247)")
-            self._backend = rig_engine.make_backend(self, engine)
+            self._backend = rig_engine.make_backend(self, engine, pipelined)
 
     @property
     def done(self) -> bool:

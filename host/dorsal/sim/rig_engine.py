@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import queue
 import struct
 import subprocess
 import sys
@@ -120,31 +121,44 @@ class CPythonRig(_Backend):
         self.tmp.cleanup()
 
 
-class MicroPythonRig(_Backend):
-    """The firmware app inside the real MicroPython interpreter (engine ``micropython``)."""
+class ProcessRig(_Backend):
+    """The firmware app in a child interpreter (firmware/rig/sim_app.py over pipes).
 
-    def __init__(self, wearable: Any):
+    With MicroPython's unix port this is the ``micropython`` engine. With ``pipelined`` the child works on
+    one chunk while this process makes the next (a reader thread collects its replies), so a long
+    ``dorsal simulate`` uses both cores; ``next_messages`` then returns what the device has sent so far,
+    the same messages in the same order, grouped differently.
+    """
+
+    def __init__(self, wearable: Any, exe: str, pipelined: bool = False):
         from dorsal.sim.engine import BOOT_OFFSET_MS
-        from dorsal.sim.micropython_engine import micropython_binary
 
         super().__init__(wearable)
-        self.tmp = tempfile.TemporaryDirectory(prefix="dorsal-rig-mp-")
-        env = dict(os.environ, MICROPYPATH=os.pathsep.join(str(d) for d in _SEARCH))
+        self.pipelined = pipelined
+        self.tmp = tempfile.TemporaryDirectory(prefix="dorsal-rig-proc-")
+        search = os.pathsep.join(str(d) for d in _SEARCH)
+        env = dict(os.environ, MICROPYPATH=search, PYTHONPATH=search)
         self.proc = subprocess.Popen(
-            [micropython_binary(), str(RIG_DIR / "sim_app.py"), self.imu, str(self.rate), self.board,
-             "1" if self.has_p else "0", str(BOOT_OFFSET_MS)],
+            [exe, str(RIG_DIR / "sim_app.py"), self.imu, str(self.rate), self.board, "1" if self.has_p else "0",
+             str(BOOT_OFFSET_MS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.tmp.name, env=env)
         first = self._reply()
         first_ms, period_us = struct.unpack("<iI", first[0][1])
         self._check(first_ms, period_us)
-        self.fmt = np.dtype("<f4")
+        self.sent_chunks = 0
+        self.replies: queue.Queue[list[tuple[int, bytes]] | BaseException] = queue.Queue()
+        self.reader: threading.Thread | None = None
+        if pipelined:
+            self.reader = threading.Thread(target=self._read_all, daemon=True)
+            self.reader.start()
 
     def _read(self, n: int) -> bytes:
         assert self.proc.stdout is not None
         b = self.proc.stdout.read(n)
         if len(b) < n:
             err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-            raise RuntimeError(f"the firmware inside MicroPython stopped (exit {self.proc.wait()}): {err[-800:]}")
+            raise RuntimeError(f"the firmware in the child interpreter stopped (exit {self.proc.wait()}): "
+                               f"{err[-800:]}")
         return b
 
     def _reply(self) -> list[tuple[int, bytes]]:
@@ -157,17 +171,40 @@ class MicroPythonRig(_Backend):
             pos += 6 + n
         return out
 
+    def _read_all(self) -> None:
+        try:
+            while True:
+                self.replies.put(self._reply())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            self.replies.put(exc)
+
+    def _take(self, block: bool) -> list[tuple[int, bytes]]:
+        item = self.replies.get(block=block)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
     def encode(self, chunk: Any) -> list[Any]:
         assert self.proc.stdin is not None
         cols = [chunk.acc_mps2, chunk.gyr_rps] + ([chunk.pressure_pa[:, None]] if self.has_p else [])
         rows = np.ascontiguousarray(np.hstack(cols), dtype="<f4")
+        done = self.stream.done
         self.proc.stdin.write(struct.pack("<I", rows.shape[0]) + rows.tobytes())
-        if self.stream.done:
+        self.sent_chunks += 1
+        if done:
             self.proc.stdin.write(struct.pack("<I", 0xFFFFFFFF))
+            self.sent_chunks += 1  # the finish has a reply of its own
         self.proc.stdin.flush()
-        sent = self._reply()
-        if self.stream.done:
-            sent += self._reply()
+        sent: list[tuple[int, bytes]] = []
+        if not self.pipelined:
+            for _ in range(2 if done else 1):
+                sent += self._reply()
+            self.sent_chunks -= 2 if done else 1
+        else:
+            while self.sent_chunks and (done or not self.replies.empty()):
+                sent += self._take(block=True)
+                self.sent_chunks -= 1
+        if done:
             self.close()
         return self._messages(sent)
 
@@ -182,9 +219,13 @@ class MicroPythonRig(_Backend):
         self.tmp.cleanup()
 
 
-def make_backend(wearable: Any, engine: str) -> Any:
+def make_backend(wearable: Any, engine: str, pipelined: bool = False) -> Any:
+    """``cpython``: in this process, or (``pipelined``) in a child CPython working beside this one;
+    ``micropython``: in the unix port."""
     if engine == "cpython":
-        return CPythonRig(wearable)
+        return ProcessRig(wearable, sys.executable, pipelined=True) if pipelined else CPythonRig(wearable)
     if engine == "micropython":
-        return MicroPythonRig(wearable)
+        from dorsal.sim.micropython_engine import micropython_binary
+
+        return ProcessRig(wearable, micropython_binary(), pipelined=pipelined)
     raise ValueError(f"unknown rig engine {engine!r}")
