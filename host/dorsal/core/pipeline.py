@@ -253,13 +253,13 @@ class Analyzer:
         orientation (carried between chunks); those before the first settled one wait for it, so any
         chunking gives the same result.
         """
-        settling = (chunk["status"].astype(np.uint16) & wire.ST_FUSION_SETTLING) != 0
-        if not settling.any() and self._q_settled is not None:
+        settling = (chunk["status"] & wire.ST_FUSION_SETTLING) != 0
+        if not settling.any() and (self._q_settled is not None or not self._unsettled.size):
             self._q_settled = tuple(float(chunk[f][-1]) for f in QUAT_FIELDS)
             return chunk
         if self._q_settled is None:
             buf = np.concatenate([self._unsettled, chunk]) if self._unsettled.size else chunk
-            st = (buf["status"].astype(np.uint16) & wire.ST_FUSION_SETTLING) != 0
+            st = (buf["status"] & wire.ST_FUSION_SETTLING) != 0
             good = np.flatnonzero(~st)
             if good.size == 0:
                 self._unsettled = buf
@@ -323,7 +323,7 @@ class Analyzer:
         # While the device's fusion settles (after power-up, status bit) its vertical is still
         # swinging in: no height change can be read from it. Those samples hold the last settled
         # value (carried between chunks); before the first one the height filters wait.
-        settling = (s["status"].astype(np.uint16) & wire.ST_FUSION_SETTLING) != 0
+        settling = (s["status"] & wire.ST_FUSION_SETTLING) != 0
         height = np.zeros(a_vert.size)
         if settling.any():
             good = np.flatnonzero(~settling)
