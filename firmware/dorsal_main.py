@@ -19,6 +19,7 @@ CRASH_FILE = "dorsal_crashes"
 CRASH_LIMIT = 3
 SAFE_WINDOW_MS = 2000
 WDT_TIMEOUT_MS = 8000  # under the RP2040's 8388 ms limit
+REPL_WDT_MS = 24 * 3600 * 1000  # after Ctrl-C: the REPL session's watchdog (where the port allows it)
 
 
 def _exists(path):
@@ -35,6 +36,17 @@ def _read_int(path):
             return int(f.read().strip() or "0")
     except (OSError, ValueError):
         return 0
+
+
+def _watchdog_for_repl(machine):
+    # The app's watchdog keeps running at the REPL (and through soft resets).
+    # On the ESP32 a new WDT only reconfigures the task watchdog, so the REPL
+    # gets a day; the RP2040's tops out at 8.4 s and cannot be stopped.
+    try:
+        machine.WDT(timeout=REPL_WDT_MS)
+        return True
+    except (ValueError, OSError):
+        return False
 
 
 def _write_int(path, value):
@@ -136,8 +148,12 @@ def main(clock=None, machine=None, ble=None, duration_ms=None, stdin=None, stdou
                 _write_int(CRASH_FILE, 0)
                 healthy = True
     except KeyboardInterrupt:
-        print("dorsal: stopped (Ctrl-C); the REPL is yours")
         _write_int(CRASH_FILE, 0)
+        if _watchdog_for_repl(machine):
+            print("dorsal: stopped (Ctrl-C); the REPL is yours")
+        else:
+            print("dorsal: stopped (Ctrl-C); this board's watchdog cannot be stopped and restarts it in %d s: "
+                  "hold the button while it resets for safe mode" % (WDT_TIMEOUT_MS // 1000))
         return "interrupted"
     return "done"
 

@@ -144,17 +144,14 @@ class PWM:
         self.duty_u16(0)
 
 
-class WDT:
-    # Like the boards': cannot be stopped; a feed later than the timeout
-    # means the board would have reset (recorded in `expired`).
-    def __init__(self, id=0, timeout=5000):
-        if rigstate.wdt is not None:
-            raise OSError(16)  # EBUSY: one watchdog
-        self.timeout_ms = timeout
+class _Watchdog:
+    # The one watchdog of the board; a feed later than the timeout means the
+    # board would have reset (recorded in `expired`).
+    def __init__(self, timeout_ms):
+        self.timeout_ms = timeout_ms
         self.expired = 0
         self.feeds = 0
         self._last_us = rigstate.clock.elapsed_us()
-        rigstate.wdt = self
 
     def feed(self):
         now = rigstate.clock.elapsed_us()
@@ -162,3 +159,21 @@ class WDT:
             self.expired += 1
         self._last_us = now
         self.feeds += 1
+
+
+class WDT:
+    # Like the boards': cannot be stopped. A second WDT() sets the one
+    # watchdog's timeout again (ESP32: the task watchdog is reconfigured;
+    # RP2040: at most rigstate.wdt_max_ms, 8388).
+    def __init__(self, id=0, timeout=5000):
+        if rigstate.wdt_max_ms is not None and timeout > rigstate.wdt_max_ms:
+            raise ValueError("timeout exceeds %d" % rigstate.wdt_max_ms)
+        if rigstate.wdt is None:
+            rigstate.wdt = _Watchdog(timeout)
+        else:
+            rigstate.wdt.feed()
+            rigstate.wdt.timeout_ms = timeout
+        self._w = rigstate.wdt
+
+    def feed(self):
+        self._w.feed()

@@ -16,6 +16,7 @@ adc_volts = {}  # pin -> volts at the pin
 pins = {}  # pin -> input level (buttons: 1 released, 0 pressed)
 pwm_log = []  # (elapsed_us, pin, duty_u16) whenever a PWM duty changes
 wdt = None  # the started watchdog (there is only one, as on a board)
+wdt_max_ms = None  # longest watchdog timeout the modelled port allows (RP2040: 8388), None: no limit
 i2c_fail = 0  # the next N I2C transactions raise OSError(EIO)
 reset_cause = 1  # machine.PWRON_RESET
 ble = None  # the bluetooth stand-in's BLE object, once created
@@ -24,7 +25,7 @@ ble = None  # the bluetooth stand-in's BLE object, once created
 def setup(chip="mpu6050", source=None, clock_=None, battery_v=3.9, baro=False):
     # baro: False (no barometer), True (a BMP390 reading the pressure column
     # of the IMU's source), or a pressure source of baro_emulator
-    global clock, devices, adc_volts, pins, pwm_log, wdt, i2c_fail
+    global clock, devices, adc_volts, pins, pwm_log, wdt, i2c_fail, wdt_max_ms
     clock = clock_ if clock_ is not None else rigclock.VirtualClock()
     src = source if source is not None else imu_emulator.StillSource()
     dev = imu_emulator.make(chip, clock, src)
@@ -37,6 +38,7 @@ def setup(chip="mpu6050", source=None, clock_=None, battery_v=3.9, baro=False):
     pins = {}
     pwm_log = []
     wdt = None
+    wdt_max_ms = None
     i2c_fail = 0
     set_battery(battery_v)
     return dev

@@ -345,6 +345,33 @@ def test_reboot_command_answers_then_resets_into_safe_mode(app, tmp_path: Path) 
     assert dorsal_main.main(clock=app.clock, machine=machine, duration_ms=1000) == "safe"
 
 
+@pytest.mark.parametrize("port_max_ms", [None, 8388])
+def test_ctrl_c_gives_the_repl_a_long_watchdog_where_the_port_allows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str],
+                                                                      port_max_ms: int | None) -> None:
+    # ESP32: a new WDT reconfigures the running task watchdog, so mpremote has time; RP2040: it cannot
+    cpython_paths()
+    monkeypatch.chdir(tmp_path)
+    import dorsal_main
+    import imu_emulator
+    import machine
+    import rigclock
+    import rigstate
+
+    rigstate.setup("mpu6050", imu_emulator.StillSource(), rigclock.VirtualClock())
+    rigstate.wdt_max_ms = port_max_ms
+    stdin = tmp_path / "in.bin"
+    stdin.write_bytes(b"\x03")  # Ctrl-C from the host, outside any frame
+    with open(tmp_path / "out.bin", "wb") as stdout, open(stdin, "rb") as fin:
+        assert dorsal_main.main(clock=rigstate.clock, machine=machine, duration_ms=5000, stdin=fin,
+                                stdout=stdout) == "interrupted"
+    said = capsys.readouterr().out
+    if port_max_ms is None:
+        assert rigstate.wdt.timeout_ms == dorsal_main.REPL_WDT_MS and "the REPL is yours" in said
+    else:
+        assert rigstate.wdt.timeout_ms == dorsal_main.WDT_TIMEOUT_MS and "safe mode" in said
+
+
 def test_usb_link_ctrl_c_outside_a_frame_reaches_the_repl(micropython: str, tmp_path: Path) -> None:
     """Inside MicroPython: a 0x03 inside a command frame is data; a bare Ctrl-C stops the app (mpremote's way in)."""
     ident = wire.encode_command(wire.CMD_IDENTIFY, 3)  # tag 3: the frame carries a 0x03 byte
