@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import os
 import select
 import shutil
@@ -13,25 +11,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from looprun import run_in_fresh_loop
+
 TEST_TIMEOUT_S = 60
 
 
 def run(make: Callable[[], Awaitable[Any]], timeout_s: float = TEST_TIMEOUT_S) -> Any:
-    """Run a coroutine in a fresh event loop, with a timeout.
-
-    What exists before the test is frozen for the garbage collector: a full collection over pytest's and
-    numpy's objects blocks the radio's event loop for tens of milliseconds.
-    """
-
-    async def bounded() -> Any:
-        return await asyncio.wait_for(make(), timeout_s)
-
-    gc.collect()
-    gc.freeze()
-    try:
-        return asyncio.run(bounded())
-    finally:
-        gc.unfreeze()
+    """A coroutine in a fresh event loop, with a timeout (looprun.run_in_fresh_loop)."""
+    return run_in_fresh_loop(make, timeout_s)
 
 
 class UsbCable:

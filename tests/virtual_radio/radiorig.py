@@ -7,8 +7,6 @@ it: Bumble objects are bound to the loop they were created in.
 from __future__ import annotations
 
 import asyncio
-import gc
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,66 +14,18 @@ from typing import Any
 
 import pytest
 from bleak import BleakClient, BleakScanner
+from looprun import run_in_fresh_loop
 
 from dorsal.protocol import wire
 from dorsal.virtual_radio import LinkModel, Radio
+from dorsal.virtual_radio.wearable import LoopClock
 
 TEST_TIMEOUT_S = 30
 
 
 def run(make: Callable[[], Awaitable[Any]], timeout_s: float = TEST_TIMEOUT_S) -> Any:
-    """Run a coroutine in a fresh event loop, with a timeout.
-
-    The app collects garbage once per loop (a few ms on a board's small heap). In this process a full
-    collection walks everything pytest and numpy allocated (20-40 ms, blocking the radio's event loop,
-    whoever triggers it): what exists before the test is frozen, so collections only see new garbage.
-    """
-
-    async def bounded() -> Any:
-        return await asyncio.wait_for(make(), timeout_s)
-
-    gc.collect()
-    gc.freeze()
-    try:
-        return asyncio.run(bounded())
-    finally:
-        gc.unfreeze()
-
-
-class LoopClock:
-    """The rig's clock interface on the event loop's clock, so device and host times compare directly."""
-
-    PERIOD = 1 << 30
-
-    def __init__(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.t0_s = self.loop.time()
-
-    def elapsed_us(self) -> int:
-        return int((self.loop.time() - self.t0_s) * 1e6)
-
-    def ticks_us(self) -> int:
-        return self.elapsed_us() & (self.PERIOD - 1)
-
-    def ticks_ms(self) -> int:
-        return (self.elapsed_us() // 1000) & (self.PERIOD - 1)
-
-    def ticks_diff(self, a: int, b: int) -> int:
-        half = self.PERIOD // 2
-        return ((a - b + half) & (self.PERIOD - 1)) - half
-
-    def ticks_add(self, a: int, delta: int) -> int:
-        return (a + delta) & (self.PERIOD - 1)
-
-    def sleep_ms(self, ms: int) -> None:
-        time.sleep(ms / 1000)  # blocks, as on the device
-
-    def sleep_us(self, us: int) -> None:
-        time.sleep(us / 1e6)
-
-    def host_ms(self) -> float:
-        """Now, on the device's millisecond scale (not wrapped)."""
-        return (self.loop.time() - self.t0_s) * 1000.0
+    """A coroutine in a fresh event loop, with a timeout (looprun.run_in_fresh_loop)."""
+    return run_in_fresh_loop(make, timeout_s)
 
 
 @dataclass
