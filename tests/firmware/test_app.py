@@ -101,10 +101,9 @@ def test_cpython_runs_the_same_firmware_with_the_same_output(micropython: str, t
 # ---------------------------------------------------------------- in-process (CPython) with fault injection
 
 
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def still_app(chip: str):  # noqa: ANN201
+    """The app on the rig (CPython, virtual time) with a still chip; what it sends collects in `.sent`."""
     cpython_paths()
-    monkeypatch.chdir(tmp_path)
     import dorsal_app
     import imu_emulator
     import machine
@@ -112,12 +111,18 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     import rigstate
 
     clock = rigclock.VirtualClock()
-    rigstate.setup("mpu6050", imu_emulator.StillSource(), clock)
+    rigstate.setup(chip, imu_emulator.StillSource(), clock)
     a = dorsal_app.App(machine, clock, board="virtual")
     sent: list[bytes] = []
     a.sinks.append(lambda m: sent.append(bytes(m)))
     a.sent = sent
     return a
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    monkeypatch.chdir(tmp_path)
+    return still_app("mpu6050")
 
 
 def test_fifo_overflow_is_flagged_counted_and_recovered(app) -> None:  # noqa: ANN001
@@ -193,19 +198,11 @@ def test_device_buzzes_on_a_long_slouch_without_a_host(app) -> None:  # noqa: AN
 
 def test_a_long_vibration_does_not_stop_sampling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # five long pulses take 3.5 s; the MPU-6500's FIFO holds 0.42 s at 100 Hz
-    cpython_paths()
     monkeypatch.chdir(tmp_path)
-    import dorsal_app
-    import imu_emulator
-    import machine
-    import rigclock
+    app = still_app("mpu6500")
+    sent = app.sent
     import rigstate
 
-    clock = rigclock.VirtualClock()
-    rigstate.setup("mpu6500", imu_emulator.StillSource(), clock)
-    app = dorsal_app.App(machine, clock, board="virtual")
-    sent: list[bytes] = []
-    app.sinks.append(lambda m: sent.append(bytes(m)))
     app.run(duration_ms=1000)
     app.handle(wire.encode_command(wire.CMD_BUZZ, 5, (wire.BUZZ_LONG, 5)), lambda m: None)
     app.run(duration_ms=5000)
