@@ -6,6 +6,9 @@ flexion (+) tilts the superior axis toward anterior, lateral bend right (+)
 tilts it toward the right, inclination is its angle from vertical, and axial
 rotation right (+) is the heading of the anterior axis turned right against a
 slowly following reference (yaw drifts without a magnetometer).
+
+Single precision throughout: the wire carries Q14 quaternions (~0.004 deg),
+and float32 halves the memory traffic of every pass.
 """
 
 from __future__ import annotations
@@ -15,51 +18,79 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter, lfilter_zi
 
-from dorsal.core import quaternion as quat
+TWO_PI = 2.0 * np.pi
+DEG = np.float32(180.0 / np.pi)
 
 
 @dataclass
 class AngleState:
-    """Carried between chunks: the heading reference filter and the unwrapping of heading."""
+    """Carried between chunks: the unwrapped heading and the heading reference filter."""
 
     last_heading_rad: float | None = None
     zi: np.ndarray | None = None
 
 
+def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray
+              ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The body's superior and right axes in Earth coordinates, and the sensor axes' vertical parts.
+
+    w, x, y, z: (N,) float32 quaternion components (sensor to Earth; need not be unit).
+    r_bs: (3, 3) body-to-sensor rotation (columns: body X, Y, Z in sensor coordinates).
+    Returns (superior (3 arrays), right (3 arrays), vertical row (r20, r21, r22) of the sensor-to-Earth
+    rotation), all (N,) float32.
+    """
+    s = np.float32(2.0) / (w * w + x * x + y * y + z * z)
+    xs, ys, zs = x * s, y * s, z * s
+    xx, yy, zz = x * xs, y * ys, z * zs
+    xy, xz, yz = x * ys, x * zs, y * zs
+    wx, wy, wz = w * xs, w * ys, w * zs
+    one = np.float32(1.0)
+    r = (one - yy - zz, xy - wz, xz + wy, xy + wz, one - xx - zz, yz - wx, xz - wy, yz + wx, one - xx - yy)
+    v1, v2 = r_bs[:, 1].astype(np.float32), r_bs[:, 2].astype(np.float32)
+    sup = tuple(r[3 * i] * v1[0] + r[3 * i + 1] * v1[1] + r[3 * i + 2] * v1[2] for i in range(3))
+    right = tuple(r[3 * i] * v2[0] + r[3 * i + 1] * v2[1] + r[3 * i + 2] * v2[2] for i in range(3))
+    return sup, right, (r[6], r[7], r[8])
+
+
 def posture_angles(
-    q: np.ndarray, r_bs: np.ndarray, rate_hz: float, reference_s: float, state: AngleState,
-    entries: tuple[np.ndarray, ...] | None = None,
+    sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], rate_hz: float, reference_s: float,
+    state: AngleState,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(flexion, lateral, rotation, inclination, side) in deg, each float64 (N,), for q (N, 4).
+    """(flexion, lateral, rotation, inclination, side) in deg, each float32 (N,), from body_axes().
 
     side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
     lying on a side makes the heading-based angles degenerate, so it is reported on its own.
+    rate_hz is the rate of these samples (the heading reference filter's design rate).
     """
-    r = entries if entries is not None else quat.matrix_entries(q)  # nine (N,) arrays, no (N, 3, 3)
-    y = quat.apply(r, r_bs[:, 1])
-    z = quat.apply(r, r_bs[:, 2])
+    y0, y1, y2 = sup
     # right axis projected on the horizontal, and anterior = up x right (both horizontal unit vectors)
-    norm = np.maximum(np.hypot(z[0], z[1]), 1e-9)
-    rx, ry = z[0] / norm, z[1] / norm
-    fx, fy = -ry, rx
-    y_fwd = y[0] * fx + y[1] * fy
-    flexion = np.degrees(np.arctan2(y_fwd, y[2]))
-    lateral = np.degrees(np.arctan2(y[0] * rx + y[1] * ry, np.hypot(y_fwd, y[2])))
-    inclination = np.degrees(np.arccos(np.clip(y[2], -1.0, 1.0)))
+    inv = np.float32(1.0) / np.maximum(np.sqrt(right[0] * right[0] + right[1] * right[1]), np.float32(1e-9))
+    rx, ry = right[0] * inv, right[1] * inv
+    y_fwd = y1 * rx - y0 * ry  # superior axis on the anterior direction (-ry, rx)
+    flexion = np.arctan2(y_fwd, y2)
+    flexion *= DEG
+    lateral = np.arctan2(y0 * rx + y1 * ry, np.sqrt(y_fwd * y_fwd + y2 * y2))
+    lateral *= DEG
+    inclination = np.arccos(np.clip(y2, -1.0, 1.0))
+    inclination *= DEG
+    side = np.arcsin(np.clip(right[2], -1.0, 1.0))
+    side *= DEG
 
-    heading = np.arctan2(fy, fx)
-    if heading.size:
-        first = heading[0] if state.last_heading_rad is None else state.last_heading_rad
-        heading = np.unwrap(np.concatenate([[first], heading]))[1:]
-        state.last_heading_rad = float(heading[-1])
+    heading = np.arctan2(rx, -ry)  # anterior direction (-ry, rx)
+    if heading.size == 0:
+        return flexion, lateral, heading, inclination, side
+    # unwrap against the last heading of the previous chunk (float64 keeps whole turns exact all day)
+    first = float(heading[0]) if state.last_heading_rad is None else state.last_heading_rad
+    step = np.diff(heading, prepend=np.float32(first % TWO_PI - TWO_PI * (first % TWO_PI > np.pi)))
+    step -= np.float32(TWO_PI) * np.round(step * np.float32(1.0 / TWO_PI))
+    unwrapped = np.cumsum(step, dtype=np.float64)
+    unwrapped += first
+    state.last_heading_rad = float(unwrapped[-1])
     alpha = 1.0 - np.exp(-1.0 / (reference_s * rate_hz))
     b, a = np.array([alpha]), np.array([1.0, alpha - 1.0])
-    if state.zi is None and heading.size:
-        state.zi = lfilter_zi(b, a) * heading[0]
-    if heading.size:
-        ref, state.zi = lfilter(b, a, heading, zi=state.zi)
-    else:
-        ref = heading
-    rotation = -np.degrees(heading - ref)  # turning right lowers the heading (z up, counter-clockwise +)
-    side = np.degrees(np.arcsin(np.clip(z[2], -1.0, 1.0)))
+    if state.zi is None:
+        state.zi = lfilter_zi(b, a) * unwrapped[0]
+    ref, state.zi = lfilter(b, a, unwrapped, zi=state.zi)
+    # turning right lowers the heading (z up, counter-clockwise +)
+    rotation = ((ref - unwrapped) * (180.0 / np.pi)).astype(np.float32)
     return flexion, lateral, rotation, inclination, side

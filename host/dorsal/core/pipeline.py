@@ -5,6 +5,18 @@ numpy over whole blocks of seconds; Python loops run per run or event only.
 Streaming equals batch: samples are processed in whole seconds (counted from
 the first sample), and every filter and run tracker carries its state, so
 any chunking of the input yields the same timeline and events.
+
+Analysis rate: posture, the gait band (0.8-3 Hz) and sit/stand height
+transients (1-3 s) all lie far below 12 Hz, so the pipeline works on blocks
+of D consecutive samples (D = rate // 25: 4 at 100 Hz). Each block gives one
+analysis sample: the orientation, gyro and status of its last sample
+(orientation is already the fusion's smoothed output; gyro variance is kept
+by sampling), and the mean acceleration of its D samples (a boxcar of 4 at
+100 Hz has its nulls at 25 and 50 Hz, the frequencies that would fold onto the
+gait band). Blocks count from the first sample, and a block cut by a chunk
+boundary carries its acceleration over, so chunking still changes nothing.
+Reading 64-byte structured samples is the cost numpy cannot avoid; sampling
+the fields a block needs reads a quarter of them.
 """
 
 from __future__ import annotations
@@ -16,7 +28,7 @@ import numpy as np
 from scipy.signal import butter, lfilter, lfilter_zi, sosfilt, sosfilt_zi
 
 from dorsal.core import quaternion as quat
-from dorsal.core.angles import AngleState, posture_angles
+from dorsal.core.angles import AngleState, body_axes, posture_angles
 from dorsal.core.calibration import Calibration, capture
 from dorsal.core.runs import Run, RunTracker
 from dorsal.core.settings import Settings
@@ -44,8 +56,11 @@ TIMELINE_DTYPE = np.dtype(
 #: Seconds to wait for a quiet upright period before assuming the nominal mounting.
 ESTIMATE_WINDOW_S = 120
 ESTIMATE_STILL_S = 5
-#: Samples per chunk when analysing a whole recording (~87 min at 100 Hz; bounds the temporaries).
-BATCH_CHUNK = 1 << 19
+#: Samples per chunk when analysing a whole recording (~11 min at 100 Hz): bounds the temporaries,
+#: and keeps a chunk's fields within the processor's caches between the passes over them.
+BATCH_CHUNK = 1 << 16
+#: The analysis rate (Hz) that blocks of samples are reduced to (see the module's docstring).
+ANALYSIS_RATE_HZ = 25.0
 #: Leak time constant of the height integrators (s). Longer (2.5 s) separated reaching from standing
 #: up no better on the simulator and lost sit-to-stand cycles, so 1 s.
 HEIGHT_TAU_S = 1.0
@@ -86,7 +101,8 @@ class LiveState:
 
 @dataclass
 class Update:
-    """The result of one feed: per-sample angles of the processed samples, new timeline rows, events."""
+    """The result of one feed: angles of the processed samples at the analysis rate (one per block of
+    samples, t_s since the first sample), new timeline rows, events."""
 
     t_s: np.ndarray
     flexion_deg: np.ndarray
@@ -115,19 +131,46 @@ def extension_deg(flex: np.ndarray, incl: np.ndarray, side: np.ndarray) -> np.nd
     return np.where(known, ext, 0.0)
 
 
-def gyro_activity(s: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def gyro_activity(gyro: tuple[np.ndarray, ...], starts: np.ndarray) -> np.ndarray:
     """Per second: RMS deviation (rad/s) of the gyro from its mean over that second.
 
+    gyro: the three (N,) axes (rad/s); starts: index of each second's first sample.
     Raw gyro carries the chip's zero-rate offset (up to +-20 deg/s on an MPU-6050), so movement is
     judged by variation, not magnitude.
     """
-    counts = np.diff(np.concatenate([starts, [s.size]])).astype(np.float64)
-    total = np.zeros(starts.size)
-    for axis in ("gx_rps", "gy_rps", "gz_rps"):
-        g = s[axis].astype(np.float64)
-        m = np.add.reduceat(g, starts) / counts
-        total += np.maximum(np.add.reduceat(g * g, starts) / counts - m * m, 0.0)
+    n = gyro[0].size
+    inv = (1.0 / np.diff(np.append(starts, n))).astype(np.float32)
+    total = np.zeros(starts.size, np.float32)
+    for g in gyro:
+        g = np.ascontiguousarray(g, np.float32)
+        m = np.add.reduceat(g, starts) * inv
+        total += np.maximum(np.add.reduceat(g * g, starts) * inv - m * m, np.float32(0.0))
     return np.sqrt(total)
+
+
+def _first_from(t: np.ndarray, origin: float, second: int) -> int:
+    """Index of the first sample of t (time-ordered, a strided view is fine) with t - origin >= second."""
+    lo, hi = 0, t.size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if float(t[mid]) - origin >= second:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _join(updates: list[Update], live: LiveState) -> Update:
+    if len(updates) == 1:
+        return updates[0]
+    updates = [u for u in updates if u.t_s.size or u.events] or [_empty_update(live)]
+    if len(updates) == 1:
+        return updates[0]
+    cat = np.concatenate
+    return Update(cat([u.t_s for u in updates]), cat([u.flexion_deg for u in updates]),
+                  cat([u.lateral_deg for u in updates]), cat([u.rotation_deg for u in updates]),
+                  cat([u.inclination_deg for u in updates]), cat([u.timeline for u in updates]),
+                  [e for u in updates for e in u.events], live)
 
 
 def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: float) -> Calibration | None:
@@ -144,10 +187,16 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
         return None
     s, k = samples[keep], k[keep]
     q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1).astype(np.float64)
+    # samples of a settling fusion take the nearest settled orientation (as the analysis does)
+    settling = (s["status"] & wire.ST_FUSION_SETTLING) != 0
+    if settling.any() and not settling.all():
+        idx = np.maximum.accumulate(np.where(settling, -1, np.arange(s.size)))
+        q = q[np.where(idx >= 0, idx, np.argmin(settling))]
     up_y = quat.matrices(q)[:, 2, 1]  # vertical component of sensor Y (nominally superior)
     starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
     secs = k[starts]
-    still = (gyro_activity(s, starts) < settings.still_gyro_rps) & (np.minimum.reduceat(up_y, starts) > 0.8)
+    gyro = (s["gx_rps"], s["gy_rps"], s["gz_rps"])
+    still = (gyro_activity(gyro, starts) < settings.still_gyro_rps) & (np.minimum.reduceat(up_y, starts) > 0.8)
     i = np.arange(still.size)
     new_sequence = np.concatenate([[True], np.diff(secs) != 1])
     previous_still = np.concatenate([[False], still[:-1]])
@@ -184,22 +233,26 @@ class Analyzer:
         self._origin: float | None = None
         self._angle_state = AngleState()
         s = self.settings
-        self._walk_sos = butter(2, [0.8, 3.0], btype="band", fs=self.rate_hz, output="sos")
+        #: samples per analysis block, and the analysis rate (Hz) the filters are designed for
+        self.block = max(1, int(self.rate_hz // ANALYSIS_RATE_HZ))
+        self.analysis_rate_hz = self.rate_hz / self.block
+        self._seen = 0  # samples processed so far (blocks count from the first)
+        self._acc_carry = np.zeros((3, 0), np.float32)  # accelerations of a block cut by a chunk boundary
+        self._walk_sos = butter(2, [0.8, 3.0], btype="band", fs=self.analysis_rate_hz, output="sos")
         self._walk_zi: np.ndarray | None = None
-        dt = 1.0 / self.rate_hz
+        dt = 1.0 / self.analysis_rate_hz
         lam = np.exp(-dt / HEIGHT_TAU_S)
-        # two leaky integrations of vertical acceleration -> height transient (m): a step in height D
-        # gives D(1 - t/tau)e^(-t/tau), so the first lobe has the sign of the change and the opposite
-        # lobe stays below 14% of it; a constant bias b reads as b*tau^2.
-        self._int = (np.array([dt * dt]), np.convolve([1.0, -lam], [1.0, -lam]))
-        self._int_zi = np.zeros(2)
         # The accelerometer's offset and scale error leave ~0.2 m/s^2 in the vertical; a 20 s high-pass
-        # removes it while leaving the 1-3 s transitions intact.
+        # removes it while leaving the 1-3 s transitions intact. Then two leaky integrations of vertical
+        # acceleration -> height transient (m): a step in height D gives D(1 - t/tau)e^(-t/tau), so the
+        # first lobe has the sign of the change and the opposite lobe stays below 14% of it. One filter.
         lam_hp = np.exp(-dt / 20.0)
-        self._hp = (np.array([1.0, -1.0]) * (1 + lam_hp) / 2, np.array([1.0, -lam_hp]))
-        self._hp_zi: np.ndarray | None = None
+        self._height = (np.convolve(np.array([1.0, -1.0]) * (1 + lam_hp) / 2, [dt * dt]),
+                        np.convolve([1.0, -lam_hp], np.convolve([1.0, -lam], [1.0, -lam])))
+        self._height_zi: np.ndarray | None = None
         self._a_vert_last: float | None = None  # the last vertical acceleration of settled fusion
         self._q_settled: tuple[float, ...] | None = None  # the last settled orientation
+        self._started = False  # the fusion has settled once (or never will: finish())
         self._unsettled = np.zeros(0, SAMPLE_DTYPE)  # samples before the fusion first settled
         self._energetic = np.zeros(2, dtype=bool)
         self._inclined = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
@@ -229,57 +282,70 @@ class Analyzer:
             return _empty_update(self.live)
         if self._origin is None:
             self._origin = float(chunk["t_s"][0])
-        chunk = self._hold_settled(chunk)
+        chunk = self._wait_for_settled(chunk)
         if chunk.size == 0:
             return _empty_update(self.live)
-        buf = np.concatenate([self._pending, chunk]) if self._pending.size else chunk
         if self._r_bs is None:
+            buf = np.concatenate([self._pending, chunk]) if self._pending.size else chunk
             cal = estimate_calibration(buf, self.settings, self._origin)
             waited = buf["t_s"][-1] - self._origin >= ESTIMATE_WINDOW_S + 1
             if cal is None and not waited:
                 self._pending = buf
                 return _empty_update(self.live)
             self._set_calibration(cal or Calibration())
-        k = np.floor(buf["t_s"] - self._origin).astype(np.int64)
-        complete = k < k[-1]
-        self._pending = buf[~complete]
-        return self._process(buf[complete], k[complete])
+            self._pending, chunk = np.zeros(0, SAMPLE_DTYPE), buf
+        return self._take_seconds(chunk)
 
-    def _hold_settled(self, chunk: np.ndarray) -> np.ndarray:
-        """Samples whose fusion is still settling (status bit) take the nearest settled orientation.
+    def _take_seconds(self, chunk: np.ndarray) -> Update:
+        """Process the complete seconds of pending + chunk; keep the last (maybe incomplete) second.
+
+        Whole seconds are found by bisection, and only the pending second is copied together with the
+        head of the chunk, so a large chunk is never copied.
+        """
+        origin = self._origin or 0.0
+        t = chunk["t_s"]
+        updates = []
+        if self._pending.size:
+            second = int(np.floor(self._pending["t_s"][-1] - origin))
+            j = _first_from(t, origin, second + 1)
+            if j == chunk.size:
+                self._pending = np.concatenate([self._pending, chunk])
+                return _empty_update(self.live)
+            updates.append(self._process(np.concatenate([self._pending, chunk[:j]])))
+            chunk, t = chunk[j:], t[j:]
+        m = _first_from(t, origin, int(np.floor(t[-1] - origin)))
+        if m:
+            updates.append(self._process(chunk[:m]))
+        self._pending = chunk[m:].copy()
+        return _join(updates, self.live) if updates else _empty_update(self.live)
+
+    def _wait_for_settled(self, chunk: np.ndarray) -> np.ndarray:
+        """Samples before the fusion first settles (status bit) wait for the first settled sample.
 
         After power-up the device's orientation swings in from a guess for a second or two; read as
-        posture it would be a deep bend or a lying-down. Such samples keep the last settled
-        orientation (carried between chunks); those before the first settled one wait for it, so any
-        chunking gives the same result.
+        posture it would be a deep bend or a lying-down. Analysis blocks whose fusion is settling take
+        the last settled orientation (carried between chunks, in _process); those before the first
+        settled sample wait for it here and then take its orientation, so any chunking gives the
+        same result.
         """
-        settling = (chunk["status"] & wire.ST_FUSION_SETTLING) != 0
-        if not settling.any() and (self._q_settled is not None or not self._unsettled.size):
-            self._q_settled = tuple(float(chunk[f][-1]) for f in QUAT_FIELDS)
+        if self._started:
             return chunk
-        if self._q_settled is None:
-            buf = np.concatenate([self._unsettled, chunk]) if self._unsettled.size else chunk
-            st = (buf["status"] & wire.ST_FUSION_SETTLING) != 0
-            good = np.flatnonzero(~st)
-            if good.size == 0:
-                self._unsettled = buf
-                return np.zeros(0, SAMPLE_DTYPE)
-            self._unsettled = np.zeros(0, SAMPLE_DTYPE)
-            chunk, settling = buf.copy(), st
-            self._q_settled = tuple(float(chunk[f][good[0]]) for f in QUAT_FIELDS)
-        else:
-            chunk = chunk.copy()
-        idx = np.maximum.accumulate(np.where(settling, -1, np.arange(chunk.size)))
-        for f, held in zip(QUAT_FIELDS, self._q_settled):
-            chunk[f] = np.where(idx >= 0, chunk[f][np.maximum(idx, 0)], held)
-        self._q_settled = tuple(float(chunk[f][-1]) for f in QUAT_FIELDS)
-        return chunk
+        buf = np.concatenate([self._unsettled, chunk]) if self._unsettled.size else chunk
+        good = np.flatnonzero((buf["status"] & wire.ST_FUSION_SETTLING) == 0)
+        if good.size == 0:
+            self._unsettled = buf
+            return np.zeros(0, SAMPLE_DTYPE)
+        self._unsettled = np.zeros(0, SAMPLE_DTYPE)
+        self._started = True
+        self._q_settled = tuple(float(buf[f][good[0]]) for f in QUAT_FIELDS)
+        return buf
 
     def finish(self) -> Analysis:
         """Process what is pending, close open runs, and return the whole analysis."""
         if self._unsettled.size:  # the fusion never settled: its orientation is all there is
             unsettled, self._unsettled = self._unsettled, np.zeros(0, SAMPLE_DTYPE)
             self._q_settled = tuple(float(unsettled[f][-1]) for f in QUAT_FIELDS)
+            self._started = True
             self.feed(unsettled)
         if not self._finished:
             if self._r_bs is None:
@@ -287,8 +353,7 @@ class Analyzer:
                     (estimate_calibration(self._pending, self.settings, self._origin or 0.0) if self._pending.size
                      else None) or Calibration())
             if self._pending.size:
-                k = np.floor(self._pending["t_s"] - (self._origin or 0.0)).astype(np.int64)
-                self._process(self._pending, k)
+                self._process(self._pending)
                 self._pending = np.zeros(0, SAMPLE_DTYPE)
             self._close_runs(final=True)
             self._finished = True
@@ -303,27 +368,78 @@ class Analyzer:
 
     # ------------------------------------------------------------------ processing
 
-    def _process(self, s: np.ndarray, k: np.ndarray) -> Update:
-        if s.size == 0:
+    def _blocks(self, s: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """The analysis samples of s (see the module's docstring), or None when no block ends in s.
+
+        Returns t (s since the first sample, float64), quaternion w, x, y, z, mean acceleration x, y, z,
+        gyro x, y, z (float32) and settling (bool), one entry per block.
+        """
+        d = self.block
+        first = (d - 1 - self._seen) % d  # the first sample of s that ends a block
+        self._seen += s.size
+        n_blocks = (s.size - first + d - 1) // d if first < s.size else 0
+        acc = []
+        for i, f in enumerate(("ax_mps2", "ay_mps2", "az_mps2")):
+            a = s[f]
+            if d == 1:
+                acc.append(a)
+                continue
+            if n_blocks == 0:
+                acc.append(a[:0])
+                continue
+            # the first block began in an earlier chunk (its samples carried); the others are D strided
+            # slices of this one, summed without copying the column first
+            whole = n_blocks - 1
+            out = np.empty(n_blocks, np.float32)
+            out[0] = self._acc_carry[i].sum(dtype=np.float32) + a[: first + 1].sum(dtype=np.float32)
+            if whole:
+                rest = a[first + 1 : first + 1 + whole * d]
+                total = rest[0::d] + rest[1::d]
+                for j in range(2, d):
+                    total += rest[j::d]
+                out[1:] = total
+            out *= np.float32(1.0 / d)
+            acc.append(out)
+        if d > 1:
+            tail = first + 1 + (n_blocks - 1) * d if n_blocks else 0
+            self._acc_carry = np.stack([
+                np.concatenate([self._acc_carry[i], s[f][tail:]]) if n_blocks == 0 else s[f][tail:].astype(np.float32)
+                for i, f in enumerate(("ax_mps2", "ay_mps2", "az_mps2"))])
+        if first >= s.size:
+            return None
+        b = s[first::d]
+        t = b["t_s"] - (self._origin or 0.0)
+        w, x, y, z = (np.ascontiguousarray(b[f]) for f in QUAT_FIELDS)
+        settling = (b["status"] & wire.ST_FUSION_SETTLING) != 0
+        if settling.any():
+            held = self._q_settled if self._q_settled is not None else (float(w[-1]), float(x[-1]),
+                                                                         float(y[-1]), float(z[-1]))
+            idx = np.maximum.accumulate(np.where(settling, -1, np.arange(t.size)))
+            w, x, y, z = (np.where(idx >= 0, c[np.maximum(idx, 0)], np.float32(h))
+                          for c, h in zip((w, x, y, z), held))
+        self._q_settled = (float(w[-1]), float(x[-1]), float(y[-1]), float(z[-1]))
+        return (t, w, x, y, z, acc[0], acc[1], acc[2], b["gx_rps"], b["gy_rps"], b["gz_rps"], settling)
+
+    def _process(self, s: np.ndarray) -> Update:
+        """Complete seconds of samples -> angles, activity and events."""
+        blocks = self._blocks(s) if s.size else None
+        if blocks is None:
             return _empty_update(self.live)
+        t, w, x, y, z, ax, ay, az, gx, gy, gz, settling = blocks
         st = self.settings
         assert self._r_bs is not None
-        # float32 is the wire's precision (Q14 quaternions); angles need no more
-        q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1)
-        r = quat.matrix_entries(q)
-        flex, lat, rot, incl, side = posture_angles(q, self._r_bs, self.rate_hz, st.twist_reference_s,
-                                                    self._angle_state, r)
+        sup, right, vert = body_axes(w, x, y, z, self._r_bs)
+        flex, lat, rot, incl, side = posture_angles(sup, right, self.analysis_rate_hz, st.twist_reference_s,
+                                                    self._angle_state)
 
-        acc = np.stack([s["ax_mps2"], s["ay_mps2"], s["az_mps2"]], axis=1).astype(np.float64)
-        amag = np.linalg.norm(acc, axis=1)
+        amag = np.sqrt(ax * ax + ay * ay + az * az)
         if self._walk_zi is None:
             self._walk_zi = sosfilt_zi(self._walk_sos) * amag[0]
         band, self._walk_zi = sosfilt(self._walk_sos, amag, zi=self._walk_zi)
-        a_vert = r[6] * acc[:, 0] + r[7] * acc[:, 1] + r[8] * acc[:, 2] - GRAVITY_MPS2
+        a_vert = vert[0] * ax + vert[1] * ay + vert[2] * az - np.float32(GRAVITY_MPS2)
         # While the device's fusion settles (after power-up, status bit) its vertical is still
         # swinging in: no height change can be read from it. Those samples hold the last settled
-        # value (carried between chunks); before the first one the height filters wait.
-        settling = (s["status"] & wire.ST_FUSION_SETTLING) != 0
+        # value (carried between chunks); before the first one the height filter waits.
         height = np.zeros(a_vert.size)
         if settling.any():
             good = np.flatnonzero(~settling)
@@ -331,27 +447,27 @@ class Analyzer:
                 self._a_vert_last = float(a_vert[good[0]])
             if self._a_vert_last is not None:
                 idx = np.maximum.accumulate(np.where(settling, -1, np.arange(a_vert.size)))
-                a_vert = np.where(idx >= 0, a_vert[np.maximum(idx, 0)], self._a_vert_last)
-        if self._hp_zi is None and self._a_vert_last is None and not settling.any():
+                a_vert = np.where(idx >= 0, a_vert[np.maximum(idx, 0)], np.float32(self._a_vert_last))
+        if self._height_zi is None and self._a_vert_last is None and not settling.any():
             self._a_vert_last = float(a_vert[0])
         if self._a_vert_last is not None:
-            if self._hp_zi is None:
-                self._hp_zi = lfilter_zi(*self._hp) * self._a_vert_last
-            a_hp, self._hp_zi = lfilter(*self._hp, a_vert, zi=self._hp_zi)
-            height, self._int_zi = lfilter(*self._int, a_hp, zi=self._int_zi)
+            if self._height_zi is None:
+                self._height_zi = lfilter_zi(*self._height) * self._a_vert_last
+            height, self._height_zi = lfilter(*self._height, a_vert, zi=self._height_zi)
             self._a_vert_last = float(a_vert[-1])
 
-        starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
+        k = np.floor(t).astype(np.int64)
+        starts = np.flatnonzero(np.diff(k, prepend=k[0] - 1))
         secs = k[starts]
-        counts = np.diff(np.concatenate([starts, [k.size]]))
+        counts = np.diff(np.append(starts, k.size))
 
-        def mean(x: np.ndarray) -> np.ndarray:
-            return np.add.reduceat(x, starts) / counts
+        def mean(v: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(v, starts) / counts
 
         f_s, l_s, r_s, i_s, sd_s = mean(flex), mean(lat), mean(rot), mean(incl), mean(side)
         band_rms = np.sqrt(mean(band * band))
         h_lo, h_hi = np.minimum.reduceat(height, starts), np.maximum.reduceat(height, starts)
-        g_s = gyro_activity(s, starts)
+        g_s = gyro_activity((gx, gy, gz), starts)
 
         # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly).
         inclined = i_s > st.lying_inclination_deg
@@ -398,7 +514,6 @@ class Analyzer:
         lv.slouching_s = float(self._slouch.open_length(now)) if self._slouch_on else 0.0
         lv.extension_deg = float(max(0.0, -f_s[-1]))
         lv.twists_today = self._twists
-        t = s["t_s"] - (self._origin or 0.0)
         return Update(t, flex, lat, rot, incl, rows, events, lv)
 
     def _detect(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray, rot: np.ndarray,
