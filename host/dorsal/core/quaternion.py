@@ -50,22 +50,3 @@ def from_matrix(r: np.ndarray) -> np.ndarray:
         q = [r[1, 0] - r[0, 1], r[0, 2] + r[2, 0], r[1, 2] + r[2, 1], t]
     out = np.array(q) * (0.5 / np.sqrt(t))
     return out * (1 if out[0] >= 0 else -1)
-
-
-def matrix_entries(q: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The nine entries r00, r01, ..., r22 of each rotation matrix, as (N,) arrays of q's float type
-    (q need not be unit)."""
-    q = np.asarray(q)
-    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    s = q.dtype.type(2.0) / (w * w + x * x + y * y + z * z)
-    xx, yy, zz = s * x * x, s * y * y, s * z * z
-    xy, xz, yz = s * x * y, s * x * z, s * y * z
-    wx, wy, wz = s * w * x, s * w * y, s * w * z
-    return (1 - yy - zz, xy - wz, xz + wy, xy + wz, 1 - xx - zz, yz - wx, xz - wy, yz + wx, 1 - xx - yy)
-
-
-def apply(r: tuple[np.ndarray, ...], v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """R v for each matrix given by matrix_entries and one vector v (3,): three (N,) arrays."""
-    return (r[0] * v[0] + r[1] * v[1] + r[2] * v[2],
-            r[3] * v[0] + r[4] * v[1] + r[5] * v[2],
-            r[6] * v[0] + r[7] * v[1] + r[8] * v[2])
