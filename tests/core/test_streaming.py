@@ -67,3 +67,11 @@ def test_live_memory_stays_flat(recording: np.ndarray) -> None:
             a.feed(chunk[i : i + 500])
         sizes.append(a._pending.size + len(a._timeline) + a._stretch._rows.size)
     assert max(sizes) <= 4000  # bounded by one second of samples plus one open stretch episode
+
+
+def test_a_strided_input_gives_what_a_contiguous_one_gives(recording: np.ndarray) -> None:
+    """The blocks' acceleration means read contiguous records in one pass and strided ones per field."""
+    big = np.zeros(recording.size * 2, recording.dtype)
+    big[::2] = recording
+    assert not big[::2].flags.c_contiguous
+    assert analyze(big[::2]).to_json(timeline=True) == analyze(recording).to_json(timeline=True)

@@ -37,6 +37,11 @@ from dorsal.decode import SAMPLE_DTYPE
 from dorsal.protocol import wire
 
 QUAT_FIELDS = ("qw", "qx", "qy", "qz")
+ACC_FIELDS = ("ax_mps2", "ay_mps2", "az_mps2")
+#: the three accelerations lie side by side in a record, so blocks can sum them in one pass
+_ACC_SIDE_BY_SIDE = (SAMPLE_DTYPE.itemsize % 4 == 0 and SAMPLE_DTYPE.fields["ax_mps2"][1] % 4 == 0
+                     and [SAMPLE_DTYPE.fields[f][1] for f in ACC_FIELDS]
+                     == [SAMPLE_DTYPE.fields["ax_mps2"][1] + 4 * i for i in range(3)])
 ACTIVITIES = ("unknown", "lying", "sitting", "standing", "walking")
 ACT = {name: i for i, name in enumerate(ACTIVITIES)}
 GRAVITY_MPS2 = 9.80665
@@ -158,6 +163,42 @@ def _first_from(t: np.ndarray, origin: float, second: int) -> int:
         else:
             lo = mid + 1
     return lo
+
+
+def _block_means(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndarray) -> list[np.ndarray]:
+    """Mean acceleration (x, y, z; float32) of each block of d samples ending in s (see Analyzer._blocks).
+
+    The first block began in an earlier chunk (its samples are carried); the others are summed from d
+    strided slices of s without copying the columns first (all three axes at once where s is one
+    contiguous run of records).
+    """
+    if d == 1:
+        return [s[f] for f in ACC_FIELDS]
+    if n_blocks == 0:
+        return [np.zeros(0, np.float32) for _ in ACC_FIELDS]
+    whole = n_blocks - 1
+    out = np.empty((3, n_blocks), np.float32)
+    for i, f in enumerate(ACC_FIELDS):
+        out[i, 0] = carry[i].sum(dtype=np.float32) + s[f][: first + 1].sum(dtype=np.float32)
+    if whole:
+        rest = s[first + 1 : first + 1 + whole * d]
+        if rest.flags.c_contiguous and _ACC_SIDE_BY_SIDE:
+            width = SAMPLE_DTYPE.itemsize // 4
+            col = SAMPLE_DTYPE.fields[ACC_FIELDS[0]][1] // 4
+            rows = rest.view(np.float32).reshape(whole, d * width)
+            total = rows[:, col : col + 3] + rows[:, width + col : width + col + 3]
+            for j in range(2, d):
+                total += rows[:, j * width + col : j * width + col + 3]
+            out[:, 1:] = total.T
+        else:
+            for i, f in enumerate(ACC_FIELDS):
+                a = rest[f]
+                total = a[0::d] + a[1::d]
+                for j in range(2, d):
+                    total += a[j::d]
+                out[i, 1:] = total
+    out *= np.float32(1.0 / d)
+    return list(out)
 
 
 def _join(updates: list[Update], live: LiveState) -> Update:
@@ -378,33 +419,12 @@ class Analyzer:
         first = (d - 1 - self._seen) % d  # the first sample of s that ends a block
         self._seen += s.size
         n_blocks = (s.size - first + d - 1) // d if first < s.size else 0
-        acc = []
-        for i, f in enumerate(("ax_mps2", "ay_mps2", "az_mps2")):
-            a = s[f]
-            if d == 1:
-                acc.append(a)
-                continue
-            if n_blocks == 0:
-                acc.append(a[:0])
-                continue
-            # the first block began in an earlier chunk (its samples carried); the others are D strided
-            # slices of this one, summed without copying the column first
-            whole = n_blocks - 1
-            out = np.empty(n_blocks, np.float32)
-            out[0] = self._acc_carry[i].sum(dtype=np.float32) + a[: first + 1].sum(dtype=np.float32)
-            if whole:
-                rest = a[first + 1 : first + 1 + whole * d]
-                total = rest[0::d] + rest[1::d]
-                for j in range(2, d):
-                    total += rest[j::d]
-                out[1:] = total
-            out *= np.float32(1.0 / d)
-            acc.append(out)
+        acc = _block_means(s, first, n_blocks, d, self._acc_carry)
         if d > 1:
             tail = first + 1 + (n_blocks - 1) * d if n_blocks else 0
             self._acc_carry = np.stack([
                 np.concatenate([self._acc_carry[i], s[f][tail:]]) if n_blocks == 0 else s[f][tail:].astype(np.float32)
-                for i, f in enumerate(("ax_mps2", "ay_mps2", "az_mps2"))])
+                for i, f in enumerate(ACC_FIELDS)])
         if first >= s.size:
             return None
         b = s[first::d]
