@@ -61,9 +61,9 @@ TIMELINE_DTYPE = np.dtype(
 #: Seconds to wait for a quiet upright period before assuming the nominal mounting.
 ESTIMATE_WINDOW_S = 120
 ESTIMATE_STILL_S = 5
-#: Samples per chunk when analysing a whole recording (~11 min at 100 Hz): bounds the temporaries,
+#: Samples per chunk when analysing a whole recording (~22 min at 100 Hz): bounds the temporaries,
 #: and keeps a chunk's fields within the processor's caches between the passes over them.
-BATCH_CHUNK = 1 << 16
+BATCH_CHUNK = 1 << 17
 #: The analysis rate (Hz) that blocks of samples are reduced to (see the module's docstring).
 ANALYSIS_RATE_HZ = 25.0
 #: Leak time constant of the height integrators (s). Longer (2.5 s) separated reaching from standing
