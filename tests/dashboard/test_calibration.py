@@ -7,6 +7,7 @@ import numpy as np
 from dorsal.dashboard.calibration import CalibrationFlow
 from dorsal.dashboard.posture import DEFAULT_NEUTRAL, angles_of
 from dorsal.dashboard.script import Segment
+from dorsal.protocol import wire
 from dorsal.recording import read_recording
 
 
@@ -38,3 +39,19 @@ def test_moving_restarts_the_hold(recording) -> None:  # type: ignore[no-untyped
     for i in range(0, len(samples), 10):
         flow.feed(samples[i:i + 10])
     assert flow.step == "still" and flow.neutral is None and "moved" in flow.hint
+
+
+def test_samples_of_a_settling_fusion_are_not_taken_as_the_neutral(recording) -> None:  # type: ignore[no-untyped-def]
+    # Right after power-up the device marks its orientation as settling: here a still-looking guess 20 deg
+    # off for the first 4 s, then the settled 4 deg-forward posture.
+    samples = read_recording(recording([Segment(4, "sitting", 24, ramp_s=0.1), Segment(4, "sitting", 4, ramp_s=0.1)]))\
+        .samples.copy()
+    first = samples["t_s"] < samples["t_s"][0] + 4.0
+    samples["status"][first] |= wire.ST_FUSION_SETTLING
+    flow = CalibrationFlow()
+    for i in range(0, len(samples), 10):
+        flow.feed(samples[i:i + 10])
+        if i < first.sum() - 10:
+            assert flow.neutral is None and "settling" in flow.hint
+    assert flow.neutral is not None
+    assert abs(float(angles_of(flow.neutral[None], DEFAULT_NEUTRAL).flexion_deg[0]) - 4.0) < 0.5

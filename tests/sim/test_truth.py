@@ -95,3 +95,17 @@ def test_desk_day_is_a_desk_day():
     bouts = [e["duration_s"] for e in doc["events"] if e["kind"] == "prolonged_sitting"]
     assert all(b > 1800 for b in bouts)
     assert s["sitting_bouts"] > len(bouts), "some bouts are shorter than 30 min"
+
+
+def test_a_longer_still_start_delays_the_day_and_keeps_its_draws():
+    # The wearer stands still 10 s to calibrate instead of the drawn 3-6 s; the day that follows is
+    # the same day (the seed's draws), shifted.
+    sc = SCENARIOS["desk-day"]
+    plain = truth_json(compile_plan(sc, 4, 600.0), 600.0, TruthRules())
+    still = truth_json(compile_plan(sc, 4, 600.0, start_still_s=10.0), 600.0, TruthRules())
+    acts = [r["activity"] for r in still["timeline"]]
+    assert acts[:10] == ["standing"] * 10 and "sitting" in acts[10:14]
+    sat = [i for i, r in enumerate(plain["timeline"]) if r["activity"] == "sitting"][0]
+    shift = 10 - sat + 1
+    assert plain["timeline"][sat + 100]["flexion_deg"] == pytest.approx(
+        still["timeline"][sat + 100 + shift]["flexion_deg"], abs=1.0)

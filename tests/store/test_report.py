@@ -212,3 +212,22 @@ def test_cli_keeps_the_history_export_delete_a_day_delete_everything(tmp_path: P
     assert dorsal("--delete-all", "--yes").returncode == 0
     with Store(tmp_path / "history.sqlite3") as store:
         assert store.days() == [] and store.integrity_check() == "ok"
+
+
+@pytest.mark.parametrize("segments,stretches,opening", [
+    ([("unknown", 20), ("sitting", 600)], [], "standing"),  # a sit-down came first: standing before it
+    ([("unknown", 20), ("standing", 600)], [], "sitting"),  # a stand-up came first: sitting before it
+    ([("unknown", 300)], [(40.0, 90.0, "standing-bends", 0.8)], "standing"),  # no change seen, a standing stretch
+    ([("unknown", 20), ("walking", 100)], [], "unknown"),  # walking shows nothing about before it
+    ([("unknown", 300)], [], "unknown"),
+])
+def test_the_opening_seconds_of_a_session_take_their_posture_in_hindsight(segments, stretches, opening) -> None:
+    from dorsal.report.figures import day_figures_from_analysis
+
+    (fig,) = day_figures_from_analysis(desk_day(segments, stretches=stretches), at("2026-03-10", 9)).values()
+    first = segments[0][1]
+    want = {a: 0.0 for a in ("sitting", "standing", "walking", "lying", "unknown")}
+    want[opening] += first
+    for name, secs in segments[1:]:
+        want[name] += secs
+    assert fig.activity_s == want

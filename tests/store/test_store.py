@@ -39,6 +39,18 @@ def test_latest_calibration_is_per_device(tmp_path: Path) -> None:
         assert store.latest_calibration("a")["neutral"][0] == 0.9
 
 
+def test_the_calibration_in_effect_at_a_time_is_the_last_one_before_it(tmp_path: Path) -> None:
+    with Store(tmp_path / "h.db") as store:
+        store.save_calibration("a", {"neutral": [1, 0, 0, 0]}, t_unix_s=100)
+        store.save_calibration("a", {"neutral": [0.9, 0.1, 0, 0]}, t_unix_s=200)
+        store.save_calibration("b", {"neutral": [0, 1, 0, 0]}, t_unix_s=150)
+        assert store.calibration_at("a", 99) is None
+        assert store.calibration_at("a", 100)["neutral"] == [1, 0, 0, 0]
+        assert store.calibration_at("a", 199)["neutral"] == [1, 0, 0, 0]
+        assert store.calibration_at("a", 1e9)["neutral"] == [0.9, 0.1, 0, 0]
+        assert store.calibration_at("c", 1e9) is None
+
+
 def test_sessions_keep_their_recording_files(tmp_path: Path) -> None:
     with Store(tmp_path / "h.db") as store:
         sid = store.start_session("dorsal-1", 1000.0, recording=tmp_path / "a.drec")

@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cpython: firmware in-process; micropython: firmware in the real interpreter; "
                              "encoder: the simulated truth encoded without the firmware (fast)")
     parser.add_argument("--no-barometer", action="store_true", help="model a board without the BMP390")
+    parser.add_argument("--start-still", type=float, metavar="SECONDS",
+                        help="the wearer stands still this long at the start, to calibrate (default: 3-6 s drawn)")
     parser.add_argument("--progress", action="store_true", help="show the progress bar even when stderr is no TTY")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
 
@@ -74,8 +76,10 @@ def run(args: argparse.Namespace) -> int:
     for path in (args.out, args.truth):
         if path is not None and not path.parent.exists():
             raise DorsalError(f"folder {path.parent} does not exist", exit_code=2)
+    if args.start_still is not None and not 0 <= args.start_still < duration_s:
+        raise DorsalError("--start-still must be at least 0 and shorter than the run", exit_code=2)
     report = simulate(args.scenario, duration_s, args.out, args.truth, args.seed, args.imu, args.rate, args.engine,
-                      barometer=not args.no_barometer,
+                      barometer=not args.no_barometer, start_still_s=args.start_still,
                       progress=args.progress or sys.stderr.isatty())
     print(json.dumps(report, sort_keys=True))
     return 0
@@ -83,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 def simulate(scenario: str, duration_s: float, out: Path, truth: Path | None = None, seed: int = 0,
              imu: str = "mpu6050", rate_hz: float = 100.0, engine: str = "cpython", barometer: bool = True,
-             progress: bool = False) -> dict[str, object]:
+             progress: bool = False, start_still_s: float | None = None) -> dict[str, object]:
     """Write the recording (and truth); returns figures about the run."""
     from dorsal.recording import RecordingWriter
     from dorsal.sim.engine import VirtualWearable
@@ -94,7 +98,7 @@ def simulate(scenario: str, duration_s: float, out: Path, truth: Path | None = N
     try:
         # pipelined: the firmware runs in a child interpreter while this process simulates the next chunk
         vw = VirtualWearable(scenario, seed, rate_hz, imu, duration_s, engine=engine, barometer=barometer,
-                             pipelined=True)
+                             pipelined=True, start_still_s=start_still_s)
     except RuntimeError as exc:
         raise DorsalError(str(exc)) from None
     stream = vw.stream
@@ -107,6 +111,8 @@ def simulate(scenario: str, duration_s: float, out: Path, truth: Path | None = N
                                        "tilt": round(stream.mounting.tilt_deg, 3),
                                        "side": round(stream.mounting.side_deg, 3)}},
     }
+    if start_still_s is not None:
+        header["simulator"]["start_still_s"] = start_still_s  # type: ignore[index]
     bar = Progress(duration_s, progress)
     frames = 0
     try:

@@ -503,7 +503,10 @@ class Analyzer:
         # arm movements and stopping after a walk move the chest up and down without that lean.
         leaned = (np.maximum.reduceat(flex, starts) > st.transition_lean_deg) & ~np.logical_or.reduceat(settling, starts)
         down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
-        up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & ~lying
+        # Standing up ends upright; a reach from a slouched seat rises too (and the accelerometer's
+        # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
+        upright = np.minimum.reduceat(flex, starts) < st.stand_up_flexion_max_deg
+        up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
         last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture_state)

@@ -52,6 +52,10 @@ class Settings:
     #: ...while the trunk leans forward at least this far (the lean of sit-to-stand is ~20-40 deg; on
     #: UMAFall 12 deg let walking and door-opening read as sit-downs: 42% of non-sitting trials, 20 deg 33%).
     transition_lean_deg: float = 20.0
+    #: ...and comes back upright, below this flexion, within the second of the rise: standing is ~12 deg
+    #: less flexed than habitual sitting (SEED_NOTES.md), while a reach from a slouched seat returns to
+    #: the slouch. The slouch threshold's value, so a stand-up is never read into a slouched posture.
+    stand_up_flexion_max_deg: float = 10.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).

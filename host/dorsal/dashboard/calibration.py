@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dorsal.dashboard.posture import angles_of, rotation_matrices
+from dorsal.protocol import wire
 
 #: about 3 deg/s: breathing and small sway pass, shifting in the chair does not
 STILL_RPS = 0.05
@@ -58,6 +59,13 @@ def motion_rps(samples: np.ndarray) -> float:
     return 2 * float(np.arccos(dot)) / span_s if span_s > 0 else 0.0
 
 
+def settling(samples: np.ndarray) -> bool:
+    """Whether any sample of the batch comes from a device fusion that is still settling (status bit)."""
+    if samples.dtype.names is None or "status" not in samples.dtype.names:
+        return False
+    return bool(np.any((samples["status"] & wire.ST_FUSION_SETTLING) != 0))
+
+
 def mean_quaternion(q: np.ndarray) -> np.ndarray:
     """Mean of nearby unit quaternions (N, 4): signs aligned to the first, averaged, normalised."""
     q = np.asarray(q, dtype=np.float64)
@@ -86,6 +94,12 @@ class CalibrationFlow:
         self._last_t_s = t
         q = np.stack([samples["qw"], samples["qx"], samples["qy"], samples["qz"]], axis=1).astype(float)
         still = motion_rps(samples) < STILL_RPS
+        if self.step == "still" and settling(samples):
+            # Right after power-up the device's orientation is still swinging in from a guess (it
+            # steadies within ~3 s): a neutral taken then is off by several degrees.
+            self.held_s, self._quats = 0.0, []
+            self.hint = "The wearable is still settling: keep standing or sitting tall…"
+            return
         if self.step == "still":
             if still:
                 self.held_s += dt

@@ -28,6 +28,8 @@ DEFAULT_BREAK_MIN_S = 60.0
 #: Twists per day: no study gives a number; practitioners' advice reaches "not more
 #: than ~4 times a day". A heuristic, labelled so wherever it is shown.
 DEFAULT_TWIST_LIMIT_PER_DAY = 4
+#: Stretches done standing (the positions in SEED_NOTES.md's table).
+STANDING_STRETCHES = frozenset({"standing-back-lean", "standing-bends"})
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,8 @@ def day_figures_from_analysis(
         stamps = [_dt.datetime.fromtimestamp(float(u)) for u in (unix[0], unix[-1])]
         # Local day and hour of every row, vectorized from the day boundaries in the span.
         day_keys, day_idx, hour_idx = _day_hour_index(unix, stamps[0].date(), stamps[1].date())
-        activity = np.where(np.isin(tl.activity, ACTIVITIES), tl.activity, "unknown")
+        activity = settle_unknown_start(np.where(np.isin(tl.activity, ACTIVITIES), tl.activity, "unknown"),
+                                        tl.t_s, events)
         slouched = np.zeros(unix.size, bool)
         for e in events:
             if e.get("kind") == "slouch":
@@ -266,6 +269,31 @@ def day_figures_from_analysis(
                 start_unix_s=t, duration_s=float(e["end_s"]) - float(e["start_s"]),
                 quality=None if q is None else float(q)))
     return days
+
+
+def settle_unknown_start(activity: np.ndarray, t_s: np.ndarray, events: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """The posture of a session's opening seconds, in hindsight (activity: (N,) names per timeline row).
+
+    Live, the core calls the posture "unknown" until it sees a sit-down, a stand-up or a walk: one
+    sensor on the back cannot tell sitting still from standing still. A report has the whole session:
+    the posture did not change before the first change the core saw, so those seconds were standing
+    when it was a sit-down (sitting follows) and sitting when it was a stand-up (standing follows); a
+    stretch done standing shows standing. Otherwise (a walk or lying follows) they stay unknown.
+    """
+    known = np.flatnonzero(activity != "unknown")
+    end = int(known[0]) if known.size else activity.size
+    if end == 0:
+        return activity
+    last_t = float(t_s[end - 1])
+    stood = any(e.get("kind") == "stretch" and str(e.get("id") or e.get("stretch_id")) in STANDING_STRETCHES
+                and float(e["start_s"]) <= last_t for e in events)
+    after = str(activity[end]) if known.size else None
+    fill = "standing" if stood or after == "sitting" else "sitting" if after == "standing" else None
+    if fill is None:
+        return activity
+    out = activity.copy()
+    out[:end] = fill
+    return out
 
 
 def _day_hour_index(unix: np.ndarray, first: _dt.date, last: _dt.date) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -153,10 +153,12 @@ class VirtualWearable:
 
     def __init__(self, scenario: str, seed: int = 0, rate_hz: float = 100.0, imu: str = "mpu6050",
                  duration_s: float | None = None, engine: str = "cpython", mtu: int = DEFAULT_MTU,
-                 barometer: bool = True, board: str = "xiao-esp32c3", pipelined: bool = False):
+                 barometer: bool = True, board: str = "xiao-esp32c3", pipelined: bool = False,
+                 start_still_s: float | None = None):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
-        self.stream = SensorStream(scenario, seed, rate_hz, imu, duration_s, barometer=barometer)
+        self.stream = SensorStream(scenario, seed, rate_hz, imu, duration_s, barometer=barometer,
+                                   start_still_s=start_still_s)
         self.imu = imu
         self.board = board
         self.records_per_frame = wire.records_per_frame(mtu)

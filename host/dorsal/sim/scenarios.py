@@ -150,8 +150,12 @@ def _run_step(ch: Choreographer, step: Step, duration_s: float, params: dict[str
         raise ValueError(f"unknown activity {kind!r}")
 
 
-def compile_plan(scenario: Scenario, seed: int, duration_s: float) -> Plan:
-    """The whole run as closed-form channels (deterministic for a scenario, seed and duration)."""
+def compile_plan(scenario: Scenario, seed: int, duration_s: float, start_still_s: float | None = None) -> Plan:
+    """The whole run as closed-form channels (deterministic for a scenario, seed and duration).
+
+    ``start_still_s``: the wearer stands still this long while the device starts (to calibrate, as the
+    dashboard asks) instead of the drawn 3-6 s; the rest of the run keeps its seed's draws.
+    """
     rng = np.random.default_rng([seed, zlib.crc32(scenario.name.encode())])
     plan = Plan(duration_s)
     plan.heading_deg.initial = float(rng.uniform(0, 360))
@@ -160,7 +164,8 @@ def compile_plan(scenario: Scenario, seed: int, duration_s: float) -> Plan:
     plan.sway_freq_hz = rng.uniform(0.05, 0.6, (3, 3))
     plan.sway_phase_rad = rng.uniform(0, 2 * np.pi, (3, 3))
     ch = Choreographer(plan, rng)
-    ch.hold(float(rng.uniform(3, 6)))  # the wearer stands still while the device starts
+    still_s = float(rng.uniform(3, 6))  # the wearer stands still while the device starts
+    ch.hold(still_s if start_still_s is None else float(start_still_s))
     while ch.t < duration_s:
         for step in scenario.steps:
             if ch.t >= duration_s:

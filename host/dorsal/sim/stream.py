@@ -76,13 +76,14 @@ class SensorStream:
     """``SensorStream(scenario, seed, rate_hz, imu).next_chunk(duration_s)`` until ``done``."""
 
     def __init__(self, scenario: str | Scenario, seed: int = 0, rate_hz: float = 100.0, imu: str = "mpu6050",
-                 duration_s: float | None = None, barometer: bool = True, quantise: bool = True):
+                 duration_s: float | None = None, barometer: bool = True, quantise: bool = True,
+                 start_still_s: float | None = None):
         self.scenario = scenario_named(scenario) if isinstance(scenario, str) else scenario
         if imu not in CHIPS:
             raise ValueError(f"unknown IMU {imu!r}; known: {', '.join(CHIPS)}")
         self.seed = int(seed)
         self.duration_s = float(duration_s if duration_s is not None else self.scenario.default_duration_s)
-        self.plan: Plan = compile_plan(self.scenario, self.seed, self.duration_s)
+        self.plan: Plan = compile_plan(self.scenario, self.seed, self.duration_s, start_still_s)
         ss = np.random.SeedSequence([self.seed, zlib.crc32(self.scenario.name.encode()), 7])
         dev_seq, mount_seq, acc_seq, gyr_seq, baro_seq = ss.spawn(5)
         self.device = ImuDevice.draw(CHIPS[imu], rate_hz, np.random.default_rng(dev_seq))

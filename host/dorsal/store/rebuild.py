@@ -4,6 +4,11 @@ Used after the detectors improve, or to add recordings made elsewhere. Each
 session is replaced in one transaction, so an interrupted rebuild leaves every
 session either as it was or fully rebuilt. A recording that cannot be read is
 reported and its session keeps what it had.
+
+A recording is analysed with the neutral posture the wearer had then: the
+calibration written in its header (a session recorded while calibrated), else
+the device's calibration in effect when the session started (the store's
+history), else the core estimates one from the data, as the dashboard would.
 """
 
 from __future__ import annotations
@@ -22,19 +27,38 @@ from dorsal.errors import DorsalError
 from dorsal.recording import RecordingError, read_recording
 from dorsal.store.store import Store
 
-#: analyze(samples SAMPLE_DTYPE (N,)) -> the analysis JSON shape with a per-second timeline.
-AnalyzeFn = Callable[[np.ndarray], Mapping[str, Any]]
+#: analyze(samples SAMPLE_DTYPE (N,), calibration as stored or None) -> the analysis JSON shape with a
+#: per-second timeline.
+AnalyzeFn = Callable[[np.ndarray, Mapping[str, Any] | None], Mapping[str, Any]]
 #: progress(done_samples, total_samples, label)
 ProgressFn = Callable[[int, int, str], None]
 
 
-def core_analyze(samples: np.ndarray) -> Mapping[str, Any]:
+def core_analyze(samples: np.ndarray, calibration: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     """The product's own analysis (dorsal.core), as JSON with its timeline."""
     try:
-        from dorsal.core import analyze
+        from dorsal.core import Calibration, analyze
     except ImportError as exc:
         raise DorsalError(f"the analysis core is not available ({exc}); nothing was rebuilt") from None
-    return analyze(samples).to_json(timeline=True)
+    cal = Calibration.from_dict(dict(calibration)) if calibration and "neutral" in calibration else None
+    return analyze(samples, calibration=cal).to_json(timeline=True)
+
+
+def device_name(header: Mapping[str, Any]) -> str | None:
+    """The wearable's name from a recording header (its device info, or a plain name)."""
+    dev = header.get("device") or header.get("name")
+    if isinstance(dev, Mapping):
+        dev = dev.get("name")
+    return str(dev) if dev else None
+
+
+def calibration_for(store: Store, header: Mapping[str, Any], device: str | None,
+                    start_unix_s: float) -> Mapping[str, Any] | None:
+    """The neutral of a recording: its header's calibration, else the device's in effect at the start."""
+    cal = header.get("calibration")
+    if isinstance(cal, Mapping) and "neutral" in cal:
+        return cal
+    return store.calibration_at(device, start_unix_s) if device else None
 
 
 def analysis_version() -> str:
@@ -87,12 +111,13 @@ def import_recording(store: Store, path: str | os.PathLike[str], device: str | N
     """
     rec = read_recording(path)
     start = float(rec.header.get("start_unix_s", time.time())) if start_unix_s is None else float(start_unix_s)
-    dev = device or rec.header.get("device") or rec.header.get("name")
-    sid = store.start_session(str(dev) if dev else None, start, source="import", recording=path)
+    dev = device or device_name(rec.header)
+    sid = store.start_session(dev, start, source="import", recording=path)
     end = start + (float(rec.samples["t_s"][-1] - rec.samples["t_s"][0]) if rec.samples.size else 0.0)
     store.end_session(sid, end)
     if rec.samples.size:
-        store.record_analysis(sid, analyze(rec.samples), start, analysis_version())
+        calibration = calibration_for(store, rec.header, dev, start)
+        store.record_analysis(sid, analyze(rec.samples, calibration), start, analysis_version())
     return sid
 
 
@@ -122,7 +147,8 @@ def rebuild(store: Store, analyze: AnalyzeFn = core_analyze, progress: ProgressF
                 break
             result.problems += [f"{path}: {p}" for p in rec.problems]
             if rec.samples.size:
-                analyses.append((analyze(rec.samples), start))
+                calibration = calibration_for(store, rec.header, s.device, s.start_unix_s)
+                analyses.append((analyze(rec.samples, calibration), start))
                 result.samples += int(rec.samples.size)
             result.recordings += 1
             done += sizes.get(path, 0)

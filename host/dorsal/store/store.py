@@ -167,6 +167,14 @@ class Store:
             "WHERE d.name = ? ORDER BY c.t_unix_s DESC, c.id DESC LIMIT 1", (device,))
         return None if row is None else dict(json.loads(row))
 
+    def calibration_at(self, device: str, t_unix_s: float) -> dict[str, Any] | None:
+        """The calibration in effect for a device at a time: the latest one saved at or before it."""
+        row = self._one(
+            "SELECT c.calibration_json FROM calibrations c JOIN devices d ON d.id = c.device_id "
+            "WHERE d.name = ? AND c.t_unix_s <= ? ORDER BY c.t_unix_s DESC, c.id DESC LIMIT 1",
+            (device, float(t_unix_s)))
+        return None if row is None else dict(json.loads(row))
+
     # -- sessions and recordings --------------------------------------------------
 
     def start_session(self, device: str | None = None, start_unix_s: float | None = None, source: str = "live",
