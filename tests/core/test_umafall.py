@@ -63,6 +63,7 @@ def test_forward_flexion_is_seen_in_bending_trials(figures: dict) -> None:
 
 
 def test_wrong_sitting_in_other_trials_is_bounded(figures: dict) -> None:
-    # Measured 2026-11-25: 0.42 of 277 trials (short 15 s trials: falls, bending and arm movement read as
-    # sit-downs); the aim is <= 0.10. Lying measured 0.71, walking 0.88, sitting 0.92, bending 1.00.
-    assert figures["_wrong_sitting"]["share"] <= 0.55
+    # Measured 2026-11-29 with a 20 deg transition lean: 0.325 of 277 trials (0.42 with 12 deg; the rest
+    # are falls, lying down on a bed, bending, hopping and jogging read as sit-downs); the aim is <= 0.10.
+    # Lying measured 0.71, walking 0.88, sitting 0.92, bending 1.00.
+    assert figures["_wrong_sitting"]["share"] <= 0.40
