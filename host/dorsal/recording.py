@@ -170,6 +170,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     header, pos = _read_header(data, p)
     rec = Recording(p, header, np.zeros(0, SAMPLE_DTYPE), np.zeros(0), [], [])
     offsets: list[int] = []
+    lengths: list[int] = []
     rx: list[float] = []
     for kind, t, off, length in iter_entries(data, pos, rec):
         rec.entries += 1
@@ -189,11 +190,16 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                 rec.undecodable_messages += 1
                 continue
             offsets.append(off)
+            lengths.append(length)
             rx.append(t)
         else:
             rec.messages.append((t, data[off : off + length]))
     if offsets:
-        off_arr = np.asarray(offsets, dtype=np.int64)
+        # The data frames side by side: other messages (pressure, battery) no longer cut the runs of
+        # equal frames that the decoder views as one 2-D array.
+        data = b"".join([data[o : o + n] for o, n in zip(offsets, lengths)])
+        off_arr = np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)])
+        offsets = off_arr.tolist()
         rx_arr = np.asarray(rx)
         try:
             rec.samples = decode_samples(data, off_arr, UnwrapState())
