@@ -66,7 +66,7 @@ class MainScreen(Screen[None]):
     def show_live(self, view: LiveView) -> None:
         if not self.ready:
             return
-        slouch_deg = self.app.tracker.thresholds.slouch_flexion_deg  # type: ignore[attr-defined]
+        slouch_deg = view.slouch_threshold_deg
         spine = self.query_one(SpineView)
         spine.flexion_deg = view.flexion_deg
         spine.zone = flexion_zone(view.flexion_deg, slouch_deg, view.extension_limit_deg)
