@@ -127,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
             _check_adapter()
         from dorsal.dashboard import run_dashboard
 
-        return run_dashboard(link, simulated=args.sim is not None)
+        # a real wearable's session is a day of the wearer's: it goes to the history as it comes
+        return run_dashboard(link, simulated=args.sim is not None,
+                             keep_history=args.ble is not None or args.serial is not None)
     except LinkError:
         raise
     except KeyboardInterrupt:

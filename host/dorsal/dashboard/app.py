@@ -35,14 +35,18 @@ class DorsalApp(App[int]):
         Binding("s", "coach", "stretch coach"),
         Binding("p", "pain", "pain"),
         Binding("z", "snooze", "snooze"),
+        Binding("r", "report", "report"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
     ]
 
     def __init__(self, link: Link, simulated: bool = False, store_path: Path | None = None,
                  use_store: bool = True, settings: Settings | None = None, auto_coach: bool = False,
-                 device: str | None = None, calibrate_only: bool = False) -> None:
+                 device: str | None = None, calibrate_only: bool = False, keep_history: bool = False) -> None:
         super().__init__()
+        #: a live wearable: the session's figures and events go to the history store as they come
+        #: (a replay or a simulation is not a day of the wearer's)
+        self.keep_history = keep_history and use_store
         #: `dorsal calibrate`: only the calibration screen, the app exits once it is saved
         self.calibrate_only = calibrate_only
         self.link = link
@@ -84,6 +88,7 @@ class DorsalApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.link.close()
+        self.tracker.close()
         if self._writer is not None:
             self._writer.close()
 
@@ -98,6 +103,12 @@ class DorsalApp(App[int]):
             if self.tracker.analyzer is None and not self._calibration_loaded:
                 # the core takes its calibration when it starts: the stored one for this wearable
                 self._load_calibration(batch.device or self.device_name)
+                if self.keep_history and self._writer is not None:
+                    from dorsal.dashboard.history import SessionHistory
+
+                    st = self.tracker.settings
+                    self.tracker.history = SessionHistory(self._writer, batch.device or self.device_name,
+                                                          st.sitting_bout_max_s, st.twists_per_day_max)
             for esc in self.tracker.feed(batch.samples):
                 self.post_message(AlertEscalated(esc))
             gyro = np.sqrt(batch.samples["gx_rps"].astype(float) ** 2 + batch.samples["gy_rps"] ** 2
@@ -228,6 +239,14 @@ class DorsalApp(App[int]):
         if self.last_view is not None and isinstance(self.screen, MainScreen):
             self.last_view = self.tracker.view()
             self.screen.show_live(self.last_view)
+
+    def action_report(self) -> None:
+        from dorsal.dashboard.screens.report import ReportScreen
+
+        if isinstance(self.screen, MainScreen):
+            if self.tracker.history is not None:
+                self.tracker.history.flush()  # today's report includes this session up to now
+            self.push_screen(ReportScreen(self._store_path, self._use_store, writer=self._writer))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -11,8 +11,10 @@ so memory stays flat all day.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -103,8 +105,10 @@ class LiveTracker:
     """
 
     def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None,
-                 rate_hz: float | None = None) -> None:
+                 rate_hz: float | None = None, history: Any = None) -> None:
         self.settings = settings or Settings()
+        #: where the session's figures and events go (dorsal.dashboard.history.SessionHistory), or None
+        self.history = history
         self.calibration = calibration
         self.rate_hz = rate_hz
         self.analyzer: Analyzer | None = None
@@ -117,8 +121,12 @@ class LiveTracker:
         self.in_stretch = False
         self.stretches_done = 0
         self.recent_events: deque[Event] = deque(maxlen=RECENT_EVENTS)
+        #: events of the running analysis already in the history (a day's worth at most: a few hundred)
+        self._sent: set[tuple[str, float, float]] = set()
         #: device time (s) of the current analysis' first sample: core times are relative to it
         self._origin_s: float | None = None
+        #: wall-clock time (s) of that sample, for the history
+        self._origin_unix_s = 0.0
         self._angles = AngleState()
         self._display_r_bs: np.ndarray | None = None
         self._display_source = ""
@@ -158,6 +166,7 @@ class LiveTracker:
         the next samples. Today's figures carry on; the sitting bout restarts with the new analysis."""
         if self.analyzer is not None:
             self._twists_before += self.analyzer.live.twists_today
+        self._end_analysis()
         self.calibration = calibration
         self.analyzer = None
         self._origin_s = None
@@ -166,6 +175,27 @@ class LiveTracker:
         self._slouching_s = 0.0
         self._extension_run_s = 0
         self._display_r_bs = None
+
+    def _end_analysis(self) -> None:
+        """The analysis ends (a new calibration, or the session's end): the core closes its open runs, and
+        the history gets the events that closes and the sitting bout still open (not ended by a break)."""
+        if self.analyzer is None or self.history is None:
+            return
+        for ev in self.analyzer.finish().events:
+            if (ev.kind, ev.start_s, ev.end_s) not in self._sent:
+                self.history.event(ev, self._origin_unix_s + ev.start_s, self._origin_unix_s + ev.end_s)
+        self._sent.clear()
+        if (self._bout_s > 0 and self._bout_start_s is not None and self._last_sitting_s is not None
+                and self._last_sitting_s >= self._bout_start_s):
+            self.history.bout(self._origin_unix_s + self._bout_start_s, self._last_sitting_s - self._bout_start_s + 1,
+                              ended_by_break=False)
+
+    def close(self) -> None:
+        """The session ends: the history gets its last figures."""
+        if self.history is not None:
+            self._end_analysis()
+            self.history.close()
+            self.history = None
 
     def set_extension_limit(self, limit_deg: float) -> None:
         """The coach's learned limit. The running analysis keeps the limit it started with (the core's
@@ -189,6 +219,7 @@ class LiveTracker:
             rate = self.rate_hz or rate_of(samples) or 100.0
             self.analyzer = Analyzer(self.settings, self.calibration, rate, keep_timeline=False)
             self._origin_s = float(samples["t_s"][0])
+            self._origin_unix_s = time.time() - float(samples["t_s"][-1] - samples["t_s"][0])
             self._angles = AngleState()
         if self._first_t_s is None:
             self._first_t_s = float(samples["t_s"][0])
@@ -196,6 +227,8 @@ class LiveTracker:
         self.samples += n
         self.t_s = float(samples["t_s"][-1])
         self._take(update)
+        if self.history is not None:
+            self.history.maybe_flush(self.t_s)
         self._display_angles(samples)
         return self.alerts.update(self.t_s, self.conditions())
 
@@ -215,9 +248,14 @@ class LiveTracker:
         self.seated_s += float(np.count_nonzero(sitting | (rows["activity"] == _ACT_UNKNOWN)))
         if sitting.any():
             self._last_sitting_s = float(rows["t_s"][sitting][-1])
+        if self.history is not None:
+            self.history.seconds(self._origin_unix_s + rows["t_s"], rows["activity"])
         # a sitting bout ends (the core closes it) after a real break: that is a break
         if self._bout_s > 0 and live.sitting_bout_s == 0:
             self.breaks += 1
+            if self.history is not None and self._bout_start_s is not None and self._last_sitting_s is not None:
+                self.history.bout(self._origin_unix_s + self._bout_start_s,
+                                  self._last_sitting_s - self._bout_start_s + 1, ended_by_break=True)
             self._break_at_s = self._origin_s + live.t_s
             self._bout_start_s = None
         if live.sitting_bout_s > 0:
@@ -233,6 +271,9 @@ class LiveTracker:
             self._extension_run_s = self._extension_run_s + 1 if over else 0
         for ev in update.events:
             self.recent_events.append(ev)
+            if self.history is not None:
+                self.history.event(ev, self._origin_unix_s + ev.start_s, self._origin_unix_s + ev.end_s)
+                self._sent.add((ev.kind, ev.start_s, ev.end_s))
             if ev.kind == "slouch":
                 self.slouched_closed_s += float(ev.figures.get("duration_s", ev.end_s - ev.start_s))
             elif ev.kind == "stretch":
