@@ -18,7 +18,8 @@ from dorsal.dashboard.script import ScriptLink, Segment
 from dorsal.recording import RecordingWriter
 
 
-def write_recording(path: Path, segments: list[Segment], rate_hz: float = 100.0, device: str = "dorsal-test") -> Path:
+def write_recording(path: Path, segments: list[Segment], rate_hz: float = 100.0,
+                    device: str | dict[str, str] = "dorsal-test") -> Path:
     link = ScriptLink("calm", speed=0, rate_hz=rate_hz)
     link.segments = segments
     _, spans = link._pose_track()
