@@ -154,3 +154,33 @@ def test_history_is_bounded_over_a_long_day() -> None:
     view = tracker.view()
     assert len(view.history_flexion_deg) == HISTORY_S and len(view.history_rotation_deg) == HISTORY_S
     assert len(tracker.recent_events) <= tracker.recent_events.maxlen  # type: ignore[operator]
+
+
+def test_the_demo_tour_raises_every_kind_of_alert_within_its_first_two_minutes_at_the_default_speed() -> None:
+    import asyncio
+
+    from dorsal.commands.demo import DEFAULT_SPEED
+
+    async def first_alerts() -> dict[str, float]:
+        link = ScriptLink("tour", speed=0, loop=False)
+        tracker = LiveTracker()
+        tracker.set_extension_limit(15.0)  # the coach's default limit, as the app passes it
+        first: dict[str, float] = {}
+        stretch_at = None
+        async for batch in link.batches():
+            if len(batch.samples) == 0:
+                continue
+            tracker.in_stretch = batch.stretch_id is not None  # the demo opens the coach for the stretch
+            if batch.stretch_id and stretch_at is None:
+                stretch_at = tracker.t_s
+            for esc in tracker.feed(batch.samples):
+                first.setdefault(esc.kind, tracker.t_s)
+            if stretch_at is not None:
+                break
+        first["coach"] = stretch_at or float("inf")
+        return first
+
+    first = asyncio.run(first_alerts())
+    assert set(first) == {"slouch", "excessive_extension", "twist", "prolonged_sitting", "coach"}
+    wall_s = {k: v / DEFAULT_SPEED for k, v in first.items()}
+    assert max(wall_s.values()) < 120, wall_s
