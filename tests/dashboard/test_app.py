@@ -276,3 +276,24 @@ async def _demo_script_opens_the_coach(dorsal_home, wait_for) -> None:  # type: 
         await asyncio.wait_for(seen_red(), timeout=20)
         assert app.screen.routine.stretch_id == "standing-back-lean"  # type: ignore[attr-defined]
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), timeout_s=20)  # closes itself after
+
+
+def test_a_stored_calibration_is_given_to_the_core_at_the_start(recording, replay, dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(_stored_calibration(recording, replay, screen_text, wait_for))
+
+
+async def _stored_calibration(recording, replay, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
+    from dorsal.core import Calibration
+
+    with Store() as store:
+        store.save_calibration("dorsal-test", Calibration(source="calibrated").to_dict())
+    # walking from the first second: without the stored neutral the core would still be estimating
+    link = replay(recording([Segment(20, "walking", 2)]))
+    app = make_app(link)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: link.finished and app.last_view is not None and app.last_view.t_s > 19)
+        await pilot.pause(0.1)
+        assert app.tracker.analyzer is not None and app.tracker.analyzer.calibration is not None
+        assert app.tracker.analyzer.calibration.source == "calibrated"
+        text = screen_text(app)
+        assert "neutral: calibrated" in text and "now: walking" in text
