@@ -26,7 +26,7 @@ def settle(app, link, extra=None):  # type: ignore[no-untyped-def]
         if extra is not None:
             await extra(pilot)
         app.clear_notifications()  # toasts time out: keep them out of the picture
-        await pilot.pause(0.1)
+        await pilot.pause(1.1)  # the device panel's counters are redrawn once a second
 
     return run_before
 
