@@ -18,17 +18,19 @@ from dorsal.dashboard.script import ScriptLink, Segment
 from dorsal.recording import RecordingWriter
 
 
-def write_recording(path: Path, segments: list[Segment], rate_hz: float = 100.0, device: str = "dorsal-test") -> Path:
+def write_recording(path: Path, segments: list[Segment], rate_hz: float = 100.0,
+                    device: str | dict[str, str] = "dorsal-test") -> Path:
     link = ScriptLink("calm", speed=0, rate_hz=rate_hz)
     link.segments = segments
     _, spans = link._pose_track()
     with RecordingWriter(path, {"device": device, "rate_hz": rate_hz}) as writer:
         seq = 0
-        for start, end, seg, prev, pose in spans:
-            n = int(round((end - start) * rate_hz))
+        for span in spans:
+            start = span.start_s
+            n = int(round((span.end_s - start) * rate_hz))
             for i0 in range(0, n, 1000):
                 i = np.arange(i0, min(n, i0 + 1000))
-                samples = link.synthesize(start + i / rate_hz, seg, start, prev, pose)
+                samples = link.synthesize(start + i / rate_hz, span.segment, start, span.prev, span.pose, span.before)
                 samples["seq"] = seq + np.arange(len(i))
                 seq += len(i)
                 for frame in encode_frames(samples):

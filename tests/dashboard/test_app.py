@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from dorsal.dashboard.app import make_app
-from dorsal.dashboard.live import Thresholds
+from dorsal.core import Settings
 from dorsal.dashboard.screens.calibrate import CalibrationScreen
 from dorsal.dashboard.screens.coach import CoachMenuScreen, CoachRunScreen
 from dorsal.dashboard.screens.help import HelpScreen
@@ -24,10 +24,10 @@ def test_main_screen_shows_the_replayed_posture(recording, replay, dorsal_home, 
 
 
 async def _main_screen_shows_the_replayed_posture(recording, replay, dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
-    link = replay(recording([Segment(20, "sitting", 3), Segment(20, "sitting", 8, ramp_s=2)]))
+    link = replay(recording([Segment(10, "standing", 0), Segment(20, "sitting", 3), Segment(20, "sitting", 8, ramp_s=2)]))
     app = make_app(link)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: link.finished and app.last_view is not None and app.last_view.t_s > 39.9)
+        await wait_for(pilot, lambda: link.finished and app.last_view is not None and app.last_view.t_s > 49.9)
         await pilot.pause(0.1)
         text = screen_text(app)
         assert isinstance(app.screen, MainScreen)
@@ -57,7 +57,7 @@ def test_slouch_alert_escalates_to_bell_and_device_buzz(recording, replay, dorsa
 
 
 async def _slouch_alert_escalates_to_bell_and_device_buzz(recording, replay, dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
-    link = replay(recording([Segment(10, "sitting", 2), Segment(200, "sitting", 22)]))
+    link = replay(recording([Segment(10, "standing", 0), Segment(10, "sitting", 2), Segment(200, "sitting", 22)]))
     app = make_app(link)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: link.finished and len(app.escalations) >= 3)
@@ -77,8 +77,8 @@ def test_sitting_alert_says_what_to_do(recording, replay, dorsal_home, screen_te
 
 
 async def _sitting_alert_says_what_to_do(recording, replay, dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
-    link = replay(recording([Segment(130, "sitting", 3)]))
-    app = make_app(link, thresholds=Thresholds(sitting_limit_s=120.0))
+    link = replay(recording([Segment(10, "standing", 0), Segment(130, "sitting", 3)]))
+    app = make_app(link, settings=Settings(sitting_bout_max_s=120.0))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: link.finished and app.escalations)
         await pilot.pause(0.1)
@@ -124,7 +124,7 @@ def test_coach_menu_suggests_standing_bends_after_many_twists(recording, replay,
 
 
 async def _coach_menu_suggests_standing_bends_after_many_twists(recording, replay, dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
-    segs = []
+    segs = [Segment(10, "standing", 0), Segment(10, "sitting", 2)]
     for _ in range(3):
         segs += [Segment(3, "sitting", 2, 0, 40, ramp_s=1), Segment(10, "sitting", 2, 0, 0, ramp_s=1)]
     link = replay(recording(segs))
@@ -171,7 +171,7 @@ async def _coach_routine_red_zone_and_it_hurts(recording, replay, dorsal_home, s
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        assert app.tracker.thresholds.extension_limit_deg < 15.0
+        assert app.tracker.settings.extension_limit_deg < 15.0
     with Store() as store:
         reports = store.pain_reports()
         limit = store.get_setting("coach.extension_limit")
@@ -248,11 +248,11 @@ async def _simulator_wearable_shows_a_deep_back_lean(dorsal_home, screen_text, w
     from dorsal.dashboard.simsource import SimWearableLink
 
     link = SimWearableLink("unsafe-deep-back-lean", speed=0)
-    app = make_app(link, simulated=True, estimate_neutral=True)
+    app = make_app(link, simulated=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: ("excessive_extension", 1) in app.escalations, timeout_s=20)
         await pilot.pause(0.1)
-        assert app.tracker.neutral_estimated
+        assert app.tracker.neutral == "estimated"  # by the core, from the quiet standing before the lean
         assert "SIMULATION" in screen_text(app)
 
 
@@ -276,3 +276,24 @@ async def _demo_script_opens_the_coach(dorsal_home, wait_for) -> None:  # type: 
         await asyncio.wait_for(seen_red(), timeout=20)
         assert app.screen.routine.stretch_id == "standing-back-lean"  # type: ignore[attr-defined]
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), timeout_s=20)  # closes itself after
+
+
+def test_a_stored_calibration_is_given_to_the_core_at_the_start(recording, replay, dorsal_home, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(_stored_calibration(recording, replay, screen_text, wait_for))
+
+
+async def _stored_calibration(recording, replay, screen_text, wait_for) -> None:  # type: ignore[no-untyped-def]
+    from dorsal.core import Calibration
+
+    with Store() as store:
+        store.save_calibration("dorsal-test", Calibration(source="calibrated").to_dict())
+    # walking from the first second: without the stored neutral the core would still be estimating
+    link = replay(recording([Segment(20, "walking", 2)]))
+    app = make_app(link)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: link.finished and app.last_view is not None and app.last_view.t_s > 19)
+        await pilot.pause(0.1)
+        assert app.tracker.analyzer is not None and app.tracker.analyzer.calibration is not None
+        assert app.tracker.analyzer.calibration.source == "calibrated"
+        text = screen_text(app)
+        assert "neutral: calibrated" in text and "now: walking" in text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dorsal.core import Calibration, analyze
 from dorsal.dashboard.calibration import CalibrationFlow
-from dorsal.dashboard.posture import DEFAULT_NEUTRAL, angles_of
 from dorsal.dashboard.script import Segment
 from dorsal.protocol import wire
 from dorsal.recording import read_recording
@@ -18,19 +18,22 @@ def test_neutral_then_forward_bend_give_the_anterior_axis(recording) -> None:  #
     for i in range(0, 500, 10):
         flow.feed(samples[i:i + 10])
     assert flow.step == "bend?" and flow.neutral is not None
-    # the neutral is the still posture: 4 deg forward of the nominal one
-    assert abs(float(angles_of(flow.neutral[None], DEFAULT_NEUTRAL).flexion_deg[0]) - 4.0) < 0.5
+    # the neutral is the still posture: 4 deg forward of the nominal mounting, as the core measures it
+    still = samples[100:400]
+    assert abs(float(np.mean(analyze(still, calibration=Calibration()).timeline["flexion_deg"])) - 4.0) < 0.5
+    assert abs(float(np.mean(analyze(still, calibration=flow.neutral).timeline["flexion_deg"]))) < 0.5
     flow.start_bend()
     for i in range(500, len(samples), 10):
         flow.feed(samples[i:i + 10])
     assert flow.step == "done"
     result = flow.result()
-    assert result is not None and result.forward_axis is not None
+    assert result is not None and result.forward_axis_sensor is not None and result.source == "calibrated"
     # the board is mounted square (X anterior) and the neutral leans 4 deg forward, so the level
     # forward direction seen from the sensor is X turned 4 deg toward Y
     lean = np.radians(4.0)
-    np.testing.assert_allclose(result.forward_axis, [np.cos(lean), np.sin(lean), 0.0], atol=0.02)
-    assert result.to_dict()["forward_axis_sensor"] == list(result.forward_axis)
+    np.testing.assert_allclose(result.forward_axis_sensor, [np.cos(lean), np.sin(lean), 0.0], atol=0.02)
+    assert result.to_dict()["forward_axis_sensor"] == list(result.forward_axis_sensor)
+    assert Calibration.from_dict(result.to_dict()) == result  # what the store keeps is what the core reads
 
 
 def test_moving_restarts_the_hold(recording) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@
    goes; traced Python memory after the first hour and at the end must be
    flat (bounded buffers, no growth per sample).
 samples_per_s: stream samples per CPU second of the whole dashboard;
-baseline_samples_per_s: the same samples through the live tracker alone.
+baseline_samples_per_s: the same samples through the live tracker alone (the core and the display state).
 """
 
 from __future__ import annotations
@@ -43,15 +43,16 @@ def _stream(duration_s: float, seed: int = 3) -> np.ndarray:
     from dorsal.dashboard.script import ScriptLink, Segment
 
     link = ScriptLink("calm", speed=0, rate_hz=RATE_HZ, seed=seed)
-    segments = [Segment(min(duration_s, 40), "sitting", 3), Segment(max(1.0, duration_s - 40), "sitting", 14,
-                                                                     ramp_s=10)]
+    # standing still (the core estimates the neutral), sitting down, then drifting into a slouch
+    segments = [Segment(10, "standing", 0), Segment(min(duration_s, 30), "sitting", 3),
+                Segment(max(1.0, duration_s - 40), "sitting", 14, ramp_s=10)]
     parts = []
-    start, prev = 0.0, np.zeros(3)
+    start, prev, before = 0.0, np.zeros(3), None
     for seg in segments:
         t = start + np.arange(int(seg.duration_s * RATE_HZ)) / RATE_HZ
         pose = np.array([seg.flexion_deg, seg.lateral_deg, seg.rotation_deg])
-        parts.append(link.synthesize(t, seg, start, prev, pose))
-        start, prev = start + seg.duration_s, pose
+        parts.append(link.synthesize(t, seg, start, prev, pose, before))
+        start, prev, before = start + seg.duration_s, pose, seg.activity
     samples = np.concatenate(parts)
     samples["seq"] = np.arange(len(samples))
     return decode_frames(encode_frames(samples))

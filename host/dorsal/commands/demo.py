@@ -58,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
 
     link = open_demo_link(args.scenario, args.speed, args.link)
     # the simulated wearer's board sits a little askew (as a real one does): without a stored
-    # calibration the neutral is estimated from the first still seconds
-    return run_dashboard(link, simulated=True, auto_coach=True, use_store=not args.no_store, estimate_neutral=True)
+    # calibration the core estimates the neutral from the first quiet upright seconds
+    return run_dashboard(link, simulated=True, auto_coach=True, use_store=not args.no_store)

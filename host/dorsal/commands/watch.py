@@ -127,11 +127,17 @@ def run(args: argparse.Namespace) -> int:
             _check_adapter()
         from dorsal.dashboard import run_dashboard
 
-        return run_dashboard(link, simulated=args.sim is not None)
+        return run_dashboard(link, **dashboard_options(args))
     except LinkError:
         raise
     except KeyboardInterrupt:
         return 130
+
+
+def dashboard_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How the dashboard runs for a source (tests build the app with the same options)."""
+    # a real wearable's session is a day of the wearer's: it goes to the history as it comes
+    return {"simulated": args.sim is not None, "keep_history": args.ble is not None or args.serial is not None}
 
 
 def _check_adapter() -> None:

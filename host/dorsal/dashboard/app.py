@@ -13,10 +13,10 @@ from textual.css.query import NoMatches
 
 from dorsal.coach import ExtensionLimit, Routine
 from dorsal.coach.session import CoachStatus
+from dorsal.core import Calibration, Settings
 from dorsal.dashboard.alerts import KINDS, Level
-from dorsal.dashboard.calibration import Calibration
 from dorsal.dashboard.feed import FeedBatch, Link, LinkStats
-from dorsal.dashboard.live import LiveTracker, LiveView, Thresholds
+from dorsal.dashboard.live import LiveTracker, LiveView
 from dorsal.dashboard.messages import AlertEscalated, LinkChanged, LiveUpdated
 from dorsal.dashboard.screens.calibrate import CalibrationScreen
 from dorsal.dashboard.screens.coach import CoachMenuScreen, CoachRunScreen
@@ -35,21 +35,26 @@ class DorsalApp(App[int]):
         Binding("s", "coach", "stretch coach"),
         Binding("p", "pain", "pain"),
         Binding("z", "snooze", "snooze"),
+        Binding("r", "report", "report"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
     ]
 
     def __init__(self, link: Link, simulated: bool = False, store_path: Path | None = None,
-                 use_store: bool = True, thresholds: Thresholds | None = None, auto_coach: bool = False,
-                 device: str | None = None, calibrate_only: bool = False, estimate_neutral: bool = False) -> None:
+                 use_store: bool = True, settings: Settings | None = None, auto_coach: bool = False,
+                 device: str | None = None, calibrate_only: bool = False, keep_history: bool = False) -> None:
         super().__init__()
+        #: a live wearable: the session's figures and events go to the history store as they come
+        #: (a replay or a simulation is not a day of the wearer's)
+        self.keep_history = keep_history and use_store
         #: `dorsal calibrate`: only the calibration screen, the app exits once it is saved
         self.calibrate_only = calibrate_only
         self.link = link
         self.simulated = simulated
         self.auto_coach = auto_coach
-        self.tracker = LiveTracker(thresholds or Thresholds(), estimate_neutral_s=5.0 if estimate_neutral else 0.0)
-        self.extension_limit = ExtensionLimit(self.tracker.thresholds.extension_limit_deg)
+        #: the core's settings; the extension limit is the user's own (the coach learns it)
+        self.tracker = LiveTracker(settings)
+        self.extension_limit = ExtensionLimit()
         self.last_view: LiveView | None = None
         self.link_state = "connecting"
         self.link_stats = LinkStats()
@@ -83,6 +88,7 @@ class DorsalApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.link.close()
+        self.tracker.close()
         if self._writer is not None:
             self._writer.close()
 
@@ -94,12 +100,22 @@ class DorsalApp(App[int]):
             self.post_message(LinkChanged(batch.state, batch.stats, batch.device))
             if len(batch.samples) == 0:
                 continue
+            if self.tracker.analyzer is None and not self._calibration_loaded:
+                # the core takes its calibration when it starts: the stored one for this wearable
+                self._load_calibration(batch.device or self.device_name)
+                if self.keep_history and self._writer is not None:
+                    from dorsal.dashboard.history import SessionHistory
+
+                    st = self.tracker.settings
+                    self.tracker.history = SessionHistory(self._writer, batch.device or self.device_name,
+                                                          st.sitting_bout_max_s, st.twists_per_day_max)
             for esc in self.tracker.feed(batch.samples):
                 self.post_message(AlertEscalated(esc))
             gyro = np.sqrt(batch.samples["gx_rps"].astype(float) ** 2 + batch.samples["gy_rps"] ** 2
                            + batch.samples["gz_rps"] ** 2)
-            q = self.tracker.last_quaternion
-            self.post_message(LiveUpdated(self.tracker.view(), (q[0], q[1], q[2], q[3]), float(np.mean(gyro)),
+            q = batch.samples[-1]
+            self.post_message(LiveUpdated(self.tracker.view(), (float(q["qw"]), float(q["qx"]), float(q["qy"]),
+                                                                float(q["qz"])), float(np.mean(gyro)),
                                           batch.samples, batch.stretch_id))
 
     # -- messages --------------------------------------------------------------------
@@ -129,7 +145,6 @@ class DorsalApp(App[int]):
         self.link_state, self.link_stats = message.state, message.stats
         if message.device:
             self.device_name = message.device
-            self._load_calibration(message.device)
         show = getattr(self.screen, "show_link", None)
         if show is not None:
             try:
@@ -165,19 +180,20 @@ class DorsalApp(App[int]):
 
     # -- store -----------------------------------------------------------------------
 
-    def _load_calibration(self, device: str) -> None:
-        if self._calibration_loaded or not self._use_store:
-            return
+    def _load_calibration(self, device: str | None) -> None:
         self._calibration_loaded = True
+        if not device or not self._use_store:
+            return
         from dorsal.store.store import Store
 
         with Store(self._store_path) as store:
             saved = store.latest_calibration(device)
         if saved and "neutral" in saved:
-            self.tracker.set_neutral(np.array(Calibration.from_dict(saved).neutral))
+            self.calibration = Calibration.from_dict(saved)
+            self.tracker.set_calibration(self.calibration)
 
     def apply_calibration(self, calibration: Calibration) -> None:
-        self.tracker.set_neutral(np.array(calibration.neutral))
+        self.tracker.set_calibration(calibration)
         if self._writer is not None:
             self._writer.save_calibration(self.device_name or "unknown", calibration.to_dict())
         self.calibration = calibration
@@ -223,6 +239,14 @@ class DorsalApp(App[int]):
         if self.last_view is not None and isinstance(self.screen, MainScreen):
             self.last_view = self.tracker.view()
             self.screen.show_live(self.last_view)
+
+    def action_report(self) -> None:
+        from dorsal.dashboard.screens.report import ReportScreen
+
+        if isinstance(self.screen, MainScreen):
+            if self.tracker.history is not None:
+                self.tracker.history.flush()  # today's report includes this session up to now
+            self.push_screen(ReportScreen(self._store_path, self._use_store, writer=self._writer))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -131,7 +131,9 @@ class RecordingLink(PacedSource):
         self.batch_s = batch_s
         #: device-time -> state changes to announce (a replay of a reconnect, for example)
         self.states = dict(sorted((states or {}).items()))
-        self.device = str(self.recording.header.get("device", "recording"))
+        device = self.recording.header.get("device", "recording")
+        # `watch --record` writes the device as a dict (name, imu, ...); older recordings as a name
+        self.device = str(device.get("name", "recording") if isinstance(device, dict) else device)
         #: every sample has been handed out
         self.finished = False
 

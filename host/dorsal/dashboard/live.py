@@ -1,54 +1,57 @@
-"""The live picture of the wearer, fed batch by batch: angles, activity, sitting bout, today's figures.
+"""The live picture of the wearer, fed batch by batch, from the core that `dorsal analyze` uses.
 
-The dashboard's own light-weight view for display; the store's day figures
-come from the core. Every buffer is bounded (history keeps the last
-HISTORY_S seconds at one point per second), so memory stays flat all day.
+Activity, sitting bouts, slouching, twists and every event come from
+``dorsal.core.Analyzer`` (streaming, the same rules as the analysis of a
+recording). What is kept here is display only: the alerts' escalation and
+snooze, today's running figures, the history ring buffers, and angles of the
+newest samples against the core's calibration (the core works in whole
+seconds, so its own angles lag by up to a second). Every buffer is bounded,
+so memory stays flat all day.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from dorsal.core import Analyzer, Calibration, Event, Settings, Update
+from dorsal.core.angles import AngleState, body_axes, posture_angles
 from dorsal.dashboard.alerts import Alert, AlertBook, Escalation
-from dorsal.dashboard.posture import DEFAULT_NEUTRAL, Angles, angles_of, heading_rad
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Display thresholds (engineering defaults from SEED_NOTES.md, all user-tunable)."""
-
-    #: ~10 deg separated upright from slouched with one back sensor
-    slouch_flexion_deg: float = 10.0
-    slouch_delay_s: float = 60.0
-    #: break sitting at least every 30 min (common advice; no evidence-based threshold exists)
-    sitting_limit_s: float = 30 * 60.0
-    #: a real break: about a minute of standing or walking
-    break_min_s: float = 60.0
-    #: heuristic, not a study figure: practitioners advise twisting at most ~4 times a day
-    twist_limit_per_day: int = 4
-    twist_min_deg: float = 30.0
-    twist_rearm_deg: float = 10.0
-    extension_limit_deg: float = 15.0
-    extension_delay_s: float = 2.0
-    #: spread of the acceleration magnitude (m/s^2) above which the wearer is moving (walking)
-    moving_acc_std_mps2: float = 1.0
-    lying_min_inclination_deg: float = 55.0
-
-
+#: seconds of history in the "recent" plots (one point per second)
 HISTORY_S = 300
-#: time constant of the twist reference heading (s): a twist lasts seconds, a chair turn stays
-HEADING_FOLLOW_S = 60.0
+#: the twist alert stays up this long after a twist past the daily heuristic
 TWIST_ALERT_S = 300.0
+#: leaning back past the limit raises the alert once it has lasted this long (the core ignores
+#: shorter extensions too: a posture change passing through is not a held lean)
+EXTENSION_ALERT_S = 2
+#: the extension alert only watches an upright trunk; reclined or lying, the base posture is not known
+UPRIGHT_INCLINATION_DEG = 50.0
+#: core events kept for the screens (the store keeps them all)
+RECENT_EVENTS = 50
+
+#: what the screen says about the neutral posture the angles are measured against
+NEUTRAL_TEXT = {
+    "calibrated": "calibrated",
+    "estimated": "estimated, press c",
+    "assumed": "assumed, press c",
+    "estimating": "estimating… hold still",
+}
 
 
 @dataclass(frozen=True)
 class TodayFigures:
     sitting_s: float
     longest_bout_s: float
+    #: share of the seated time (sitting, or upright and still before the first transition) slouched
     slouched_share: float
+    #: stretches the core recognised in the motion
+    stretches_seen: int
+    #: routines finished in the stretch coach
     stretches_done: int
     twists: int
     twist_limit: int
@@ -70,189 +73,248 @@ class LiveView:
     sitting_limit_s: float
     since_break_s: float
     slouching: bool
+    slouch_threshold_deg: float
     extension_limit_deg: float
     history_flexion_deg: tuple[float, ...]
     history_rotation_deg: tuple[float, ...]
     today: TodayFigures
     alerts: tuple[Alert, ...]
     snoozed: bool
-    calibrated: bool
+    #: calibrated | estimated | assumed | estimating (the core is still looking for a quiet moment)
+    neutral: str
+
+    @property
+    def calibrated(self) -> bool:
+        return self.neutral == "calibrated"
 
 
-@dataclass
+def rate_of(samples: np.ndarray) -> float | None:
+    """Sample rate (Hz) from the spacing of one batch, None when it cannot tell."""
+    if len(samples) < 2:
+        return None
+    dt = float(np.median(np.diff(samples["t_s"])))
+    return 1.0 / dt if dt > 0 else None
+
+
 class LiveTracker:
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    neutral: np.ndarray = field(default_factory=lambda: DEFAULT_NEUTRAL.copy())
-    calibrated: bool = False
-    #: without a calibration, take the neutral from the first still, upright seconds (0 disables)
-    estimate_neutral_s: float = 0.0
+    """Feeds the core and keeps what the screens show.
 
-    def __post_init__(self) -> None:
+    settings: the core's settings (the dashboard passes the user's extension limit); calibration: a
+    stored one for this wearable, or None (the core then estimates the neutral from the first quiet
+    upright seconds, up to ~2 min, and says so).
+    """
+
+    def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None,
+                 rate_hz: float | None = None, history: Any = None) -> None:
+        self.settings = settings or Settings()
+        #: where the session's figures and events go (dorsal.dashboard.history.SessionHistory), or None
+        self.history = history
+        self.calibration = calibration
+        self.rate_hz = rate_hz
+        self.analyzer: Analyzer | None = None
         self.alerts = AlertBook()
         self.samples = 0
+        #: device time of the newest sample (s)
         self.t_s = 0.0
         self.flexion_deg = self.lateral_deg = self.rotation_deg = self.inclination_deg = 0.0
         self.activity = "unknown"
-        self._last_t_s: float | None = None
-        self._bout_s = 0.0
-        self._moving_s = 0.0
-        self._since_break_s = 0.0
-        self._slouch_s = 0.0
-        self._extension_s = 0.0
-        self._twist_armed = True
-        self.sitting_s = 0.0
-        self.longest_bout_s = 0.0
-        self.slouched_s = 0.0
-        self.upright_s = 0.0
-        self.breaks = 0
-        self.twists = 0
+        self.in_stretch = False
         self.stretches_done = 0
+        self.recent_events: deque[Event] = deque(maxlen=RECENT_EVENTS)
+        #: events of the running analysis already in the history (a day's worth at most: a few hundred)
+        self._sent: set[tuple[str, float, float]] = set()
+        #: device time (s) of the current analysis' first sample: core times are relative to it
+        self._origin_s: float | None = None
+        #: wall-clock time (s) of that sample, for the history
+        self._origin_unix_s = 0.0
+        self._angles = AngleState()
+        self._display_r_bs: np.ndarray | None = None
+        self._display_source = ""
         self._hist_flex: deque[float] = deque(maxlen=HISTORY_S)
         self._hist_rot: deque[float] = deque(maxlen=HISTORY_S)
-        self._next_hist_s: float | None = None
-        self.in_stretch = False
-        self._last_q = DEFAULT_NEUTRAL.copy()
-        #: |acceleration| over the last ~2 s at 100 Hz: enough for one or two steps
-        self._acc_window: deque[float] = deque(maxlen=200)
-        self._last_twist_s = float("-inf")
-        self._ref_heading_rad: float | None = None
-        self._estimate_quats: list[np.ndarray] = []
-        self._estimate_held_s = 0.0
-        self.neutral_estimated = False
+        self._twists_before = 0  # twists of earlier analyses today (a recalibration starts a new one)
+        self._twists_live = 0
+        self._bout_s = 0.0
+        self._bout_start_s: float | None = None
+        self._last_sitting_s: float | None = None
+        self._slouching_s = 0.0
+        self._extension_run_s = 0
+        self._last_twist_alert_s = float("-inf")
+        self._break_at_s: float | None = None
+        self._first_t_s: float | None = None
+        self.sitting_s = 0.0
+        self.seated_s = 0.0
+        self.slouched_closed_s = 0.0
+        self.longest_bout_s = 0.0
+        self.breaks = 0
+        self.stretches_seen = 0
 
-    def set_neutral(self, neutral: np.ndarray, calibrated: bool = True) -> None:
-        """Use a new neutral; the current angles are re-measured against it at once."""
-        self.neutral = np.asarray(neutral, dtype=np.float64)
-        self.calibrated = calibrated
-        self._ref_heading_rad = float(heading_rad(self.neutral[None, :])[0])
-        if self.samples:
-            ang = angles_of(self._last_q[None, :], self.neutral, self._ref_heading_rad)
-            self.flexion_deg = float(ang.flexion_deg[0])
-            self.lateral_deg = float(ang.lateral_deg[0])
-            self.rotation_deg = float(ang.rotation_deg[0])
+    # -- calibration ---------------------------------------------------------------
 
     @property
-    def last_quaternion(self) -> np.ndarray:
-        return self._last_q
+    def neutral(self) -> str:
+        if self.analyzer is not None and self.analyzer.calibration is not None:
+            return self.analyzer.calibration.source
+        return "calibrated" if self.calibration is not None else "estimating"
+
+    @property
+    def calibrated(self) -> bool:
+        return self.neutral == "calibrated"
+
+    def set_calibration(self, calibration: Calibration) -> None:
+        """A new neutral: the core's calibration is fixed for one analysis, so a new one starts with
+        the next samples. Today's figures carry on; the sitting bout restarts with the new analysis."""
+        if self.analyzer is not None:
+            self._twists_before += self.analyzer.live.twists_today
+        self._end_analysis()
+        self.calibration = calibration
+        self.analyzer = None
+        self._origin_s = None
+        self._twists_live = 0
+        self._bout_s, self._bout_start_s, self._last_sitting_s = 0.0, None, None
+        self._slouching_s = 0.0
+        self._extension_run_s = 0
+        self._display_r_bs = None
+
+    def _end_analysis(self) -> None:
+        """The analysis ends (a new calibration, or the session's end): the core closes its open runs, and
+        the history gets the events that closes and the sitting bout still open (not ended by a break)."""
+        if self.analyzer is None or self.history is None:
+            return
+        for ev in self.analyzer.finish().events:
+            if (ev.kind, ev.start_s, ev.end_s) not in self._sent:
+                self.history.event(ev, self._origin_unix_s + ev.start_s, self._origin_unix_s + ev.end_s)
+        self._sent.clear()
+        if (self._bout_s > 0 and self._bout_start_s is not None and self._last_sitting_s is not None
+                and self._last_sitting_s >= self._bout_start_s):
+            self.history.bout(self._origin_unix_s + self._bout_start_s, self._last_sitting_s - self._bout_start_s + 1,
+                              ended_by_break=False)
+
+    def close(self) -> None:
+        """The session ends: the history gets its last figures."""
+        if self.history is not None:
+            self._end_analysis()
+            self.history.close()
+            self.history = None
+
+    def set_extension_limit(self, limit_deg: float) -> None:
+        """The coach's learned limit. The running analysis keeps the limit it started with (the core's
+        settings are fixed per analysis); the next one, and the screens, use the new one."""
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, extension_limit_deg=float(limit_deg))
+
+    # -- feeding -------------------------------------------------------------------
+
+    @property
+    def twists(self) -> int:
+        return self._twists_before + self._twists_live
 
     def feed(self, samples: np.ndarray) -> list[Escalation]:
         """Take one batch (SAMPLE_DTYPE array); returns the alert escalations it caused."""
         n = len(samples)
         if n == 0:
             return []
-        q = np.stack([samples["qw"], samples["qx"], samples["qy"], samples["qz"]], axis=1)
-        psi = heading_rad(q)
-        if self._ref_heading_rad is None:
-            self._ref_heading_rad = float(psi[0])
-        ang = angles_of(q, self.neutral, self._ref_heading_rad)
-        acc = np.sqrt(samples["ax_mps2"].astype(np.float64) ** 2 + samples["ay_mps2"] ** 2 + samples["az_mps2"] ** 2)
-        t = samples["t_s"]
+        if self.analyzer is None:
+            rate = self.rate_hz or rate_of(samples) or 100.0
+            self.analyzer = Analyzer(self.settings, self.calibration, rate, keep_timeline=False)
+            self._origin_s = float(samples["t_s"][0])
+            self._origin_unix_s = time.time() - float(samples["t_s"][-1] - samples["t_s"][0])
+            self._angles = AngleState()
+        if self._first_t_s is None:
+            self._first_t_s = float(samples["t_s"][0])
+        update = self.analyzer.feed(samples)
         self.samples += n
-        self._last_q = q[-1].astype(np.float64)
-        self.t_s = float(t[-1])
-        dt_s = 0.0 if self._last_t_s is None else max(0.0, self.t_s - self._last_t_s)
-        if self._last_t_s is None and n > 1:
-            dt_s = float(t[-1] - t[0])
-        self._last_t_s = self.t_s
-        if self.estimate_neutral_s > 0 and not (self.calibrated or self.neutral_estimated):
-            ang = self._estimate_neutral(samples, q, ang, dt_s)
-        self.flexion_deg = float(ang.flexion_deg[-1])
-        self.lateral_deg = float(ang.lateral_deg[-1])
-        self.rotation_deg = float(ang.rotation_deg[-1])
-        self.inclination_deg = float(np.mean(ang.inclination_deg))
-        th = self.thresholds
-        self._acc_window.extend(acc.tolist())
-        moving = len(self._acc_window) > 10 and float(np.std(self._acc_window)) > th.moving_acc_std_mps2
-        self._count_twists(ang.rotation_deg)
-        if self.inclination_deg >= th.lying_min_inclination_deg:
-            self.activity = "lying"
-        elif moving:
-            self.activity = "walking"
-        else:
-            self.activity = "sitting"
-        self._activity_time(dt_s)
-        flex_mean = float(np.mean(ang.flexion_deg))
-        slouched_now = self.activity == "sitting" and flex_mean > th.slouch_flexion_deg
-        self._slouch_s = self._slouch_s + dt_s if slouched_now else 0.0
-        if self.activity in ("sitting",):
-            self.upright_s += dt_s
-            if slouched_now:
-                self.slouched_s += dt_s
-        extension = -float(np.min(ang.flexion_deg))
-        self._extension_s = self._extension_s + dt_s if extension > th.extension_limit_deg else 0.0
-        self._history(t, ang)
-        # the twist reference follows the heading slowly: turning the chair fades out, a twist does not
-        turn = float(np.angle(np.exp(1j * (psi[-1] - self._ref_heading_rad))))
-        self._ref_heading_rad += turn * min(1.0, dt_s / HEADING_FOLLOW_S)
+        self.t_s = float(samples["t_s"][-1])
+        self._take(update)
+        if self.history is not None:
+            self.history.maybe_flush(self.t_s)
+        self._display_angles(samples)
         return self.alerts.update(self.t_s, self.conditions())
 
-    def _estimate_neutral(self, samples: np.ndarray, q: np.ndarray, ang: Angles, dt_s: float) -> Angles:
-        from dorsal.dashboard.calibration import STILL_RPS, mean_quaternion, motion_rps
+    def _take(self, update: Update) -> None:
+        """The core's output of one feed: per-second rows, events and its live state."""
+        rows = update.timeline
+        if len(rows) == 0:
+            return
+        assert self._origin_s is not None
+        st = self.settings
+        live = update.live
+        self.activity = live.activity
+        self._hist_flex.extend(rows["flexion_deg"].tolist())
+        self._hist_rot.extend(rows["rotation_deg"].tolist())
+        sitting = rows["activity"] == _ACT_SITTING
+        self.sitting_s += float(np.count_nonzero(sitting))
+        self.seated_s += float(np.count_nonzero(sitting | (rows["activity"] == _ACT_UNKNOWN)))
+        if sitting.any():
+            self._last_sitting_s = float(rows["t_s"][sitting][-1])
+        if self.history is not None:
+            self.history.seconds(self._origin_unix_s + rows["t_s"], rows["activity"])
+        # a sitting bout ends (the core closes it) after a real break: that is a break
+        if self._bout_s > 0 and live.sitting_bout_s == 0:
+            self.breaks += 1
+            if self.history is not None and self._bout_start_s is not None and self._last_sitting_s is not None:
+                self.history.bout(self._origin_unix_s + self._bout_start_s,
+                                  self._last_sitting_s - self._bout_start_s + 1, ended_by_break=True)
+            self._break_at_s = self._origin_s + live.t_s
+            self._bout_start_s = None
+        if live.sitting_bout_s > 0:
+            self._bout_start_s = live.t_s - live.sitting_bout_s + 1
+            if self._last_sitting_s is not None and self._last_sitting_s >= self._bout_start_s:
+                self.longest_bout_s = max(self.longest_bout_s, self._last_sitting_s - self._bout_start_s + 1)
+        self._bout_s = live.sitting_bout_s
+        self._slouching_s = live.slouching_s
+        self._twists_live = live.twists_today
+        # leaning back past the limit, in whole seconds of the core's timeline, while upright
+        ext = np.where(rows["inclination_deg"] < UPRIGHT_INCLINATION_DEG, -rows["flexion_deg"], 0.0)
+        for over in (ext > st.extension_limit_deg).tolist():
+            self._extension_run_s = self._extension_run_s + 1 if over else 0
+        for ev in update.events:
+            self.recent_events.append(ev)
+            if self.history is not None:
+                self.history.event(ev, self._origin_unix_s + ev.start_s, self._origin_unix_s + ev.end_s)
+                self._sent.add((ev.kind, ev.start_s, ev.end_s))
+            if ev.kind == "slouch":
+                self.slouched_closed_s += float(ev.figures.get("duration_s", ev.end_s - ev.start_s))
+            elif ev.kind == "stretch":
+                self.stretches_seen += 1
+            elif ev.kind == "twist" and int(ev.figures.get("count_today", 0)) > st.twists_per_day_max:
+                self._last_twist_alert_s = self._origin_s + ev.end_s
 
-        if motion_rps(samples) < STILL_RPS and float(np.mean(ang.inclination_deg)) < 35.0:
-            self._estimate_quats.append(q.astype(np.float64))
-            self._estimate_held_s += dt_s
-        else:
-            self._estimate_quats, self._estimate_held_s = [], 0.0
-        if self._estimate_held_s < self.estimate_neutral_s:
-            return ang
-        self.neutral = mean_quaternion(np.concatenate(self._estimate_quats))
-        self.neutral_estimated = True
-        self._estimate_quats = []
-        self._ref_heading_rad = float(heading_rad(self.neutral[None, :])[0])
-        return angles_of(q, self.neutral, self._ref_heading_rad)
-
-    def _count_twists(self, rotation_deg: np.ndarray) -> None:
-        th = self.thresholds
-        # a twist = leaving a small rotation and passing twist_min_deg; re-armed near neutral
-        for value in np.abs(rotation_deg[:: max(1, len(rotation_deg) // 20)]):
-            if self._twist_armed and value >= th.twist_min_deg:
-                self.twists += 1
-                self._last_twist_s = self.t_s
-                self._twist_armed = False
-            elif not self._twist_armed and value <= th.twist_rearm_deg:
-                self._twist_armed = True
-
-    def _activity_time(self, dt_s: float) -> None:
-        th = self.thresholds
-        if self.activity == "sitting":
-            self._bout_s += dt_s
-            self.sitting_s += dt_s
-            self._moving_s = 0.0
-            self.longest_bout_s = max(self.longest_bout_s, self._bout_s)
-        else:
-            self._moving_s += dt_s
-            if self._moving_s >= th.break_min_s and self._bout_s > 0:
-                self.breaks += 1
-                self._bout_s = 0.0
-                self._since_break_s = 0.0
-        self._since_break_s += dt_s
-
-    def _history(self, t: np.ndarray, ang: object) -> None:
-        if self._next_hist_s is None:
-            self._next_hist_s = float(t[0])
-        while self._next_hist_s <= t[-1]:
-            i = int(np.searchsorted(t, self._next_hist_s))
-            i = min(i, len(t) - 1)
-            self._hist_flex.append(float(ang.flexion_deg[i]))  # type: ignore[attr-defined]
-            self._hist_rot.append(float(ang.rotation_deg[i]))  # type: ignore[attr-defined]
-            self._next_hist_s += 1.0
+    def _display_angles(self, samples: np.ndarray) -> None:
+        """Angles of the newest samples against the core's calibration (or, while the core estimates
+        the neutral, against the nominal mounting), computed with the core's own angle function."""
+        assert self.analyzer is not None
+        cal = self.analyzer.calibration or self.calibration
+        source = cal.source if cal is not None else "estimating"
+        if self._display_r_bs is None or source != self._display_source:
+            self._display_r_bs = (cal or Calibration()).body_to_sensor()
+            self._display_source = source
+            self._angles = AngleState()
+        w, x, y, z = (np.ascontiguousarray(samples[f], np.float32) for f in ("qw", "qx", "qy", "qz"))
+        sup, right, _ = body_axes(w, x, y, z, self._display_r_bs)
+        flex, lat, rot, incl, _ = posture_angles(sup, right, self.analyzer.rate_hz,
+                                                 self.analyzer.settings.twist_reference_s, self._angles)
+        self.flexion_deg, self.lateral_deg = float(flex[-1]), float(lat[-1])
+        self.rotation_deg, self.inclination_deg = float(rot[-1]), float(incl[-1])
 
     def conditions(self) -> dict[str, bool]:
-        th = self.thresholds
+        """When each alert is up, from the core's live figures and events (escalation is the AlertBook's)."""
+        st = self.analyzer.settings if self.analyzer is not None else self.settings
         return {
-            "slouch": self._slouch_s >= th.slouch_delay_s,
-            "prolonged_sitting": self._bout_s >= th.sitting_limit_s,
-            "excessive_extension": self._extension_s >= th.extension_delay_s and not self.in_stretch,
-            # shown for a while after each twist past the daily limit, then it rests
-            "twist": self.twists > th.twist_limit_per_day and self.t_s - self._last_twist_s < TWIST_ALERT_S,
+            "slouch": self._slouching_s > st.slouch_delay_s,
+            "prolonged_sitting": self._bout_s > st.sitting_bout_max_s and self.activity == "sitting",
+            # the coach watches the limit itself while a routine runs
+            "excessive_extension": self._extension_run_s >= EXTENSION_ALERT_S and not self.in_stretch,
+            "twist": self.t_s - self._last_twist_alert_s < TWIST_ALERT_S,
         }
 
-    def set_extension_limit(self, limit_deg: float) -> None:
-        self.thresholds = Thresholds(**{**self.thresholds.__dict__, "extension_limit_deg": limit_deg})
+    # -- the picture ---------------------------------------------------------------
 
     def view(self) -> LiveView:
-        th = self.thresholds
+        st = self.settings
+        slouched = self.slouched_closed_s + (self._slouching_s if self._slouching_s > st.slouch_delay_s else 0.0)
+        since = self._break_at_s if self._break_at_s is not None else self._first_t_s
         return LiveView(
             t_s=self.t_s,
             samples=self.samples,
@@ -262,22 +324,34 @@ class LiveTracker:
             inclination_deg=self.inclination_deg,
             activity=self.activity,
             sitting_bout_s=self._bout_s,
-            sitting_limit_s=th.sitting_limit_s,
-            since_break_s=self._since_break_s,
-            slouching=self._slouch_s >= th.slouch_delay_s,
-            extension_limit_deg=th.extension_limit_deg,
+            sitting_limit_s=st.sitting_bout_max_s,
+            since_break_s=max(0.0, self.t_s - since) if since is not None else 0.0,
+            slouching=self._slouching_s > st.slouch_delay_s,
+            slouch_threshold_deg=st.slouch_threshold_deg,
+            extension_limit_deg=st.extension_limit_deg,
             history_flexion_deg=tuple(self._hist_flex),
             history_rotation_deg=tuple(self._hist_rot),
             today=TodayFigures(
                 sitting_s=self.sitting_s,
                 longest_bout_s=self.longest_bout_s,
-                slouched_share=self.slouched_s / self.upright_s if self.upright_s > 0 else 0.0,
+                slouched_share=min(1.0, slouched / self.seated_s) if self.seated_s > 0 else 0.0,
+                stretches_seen=self.stretches_seen,
                 stretches_done=self.stretches_done,
                 twists=self.twists,
-                twist_limit=th.twist_limit_per_day,
+                twist_limit=st.twists_per_day_max,
                 breaks=self.breaks,
             ),
             alerts=tuple(self.alerts.active(self.t_s)),
             snoozed=self.alerts.snoozed(self.t_s),
-            calibrated=self.calibrated,
+            neutral=self.neutral,
         )
+
+
+def _activity_code(name: str) -> int:
+    from dorsal.core import ACTIVITIES
+
+    return ACTIVITIES.index(name)
+
+
+_ACT_SITTING = _activity_code("sitting")
+_ACT_UNKNOWN = _activity_code("unknown")

@@ -14,6 +14,7 @@ HELP_TEXT = """\
   s  stretch coach: pick a stretch and follow it step by step
   p  pain: note that your back hurts now (kept in your history)
   z  snooze alerts for 15 minutes
+  r  report: today and this week from your history (t today, w week)
   ?  this help        q  quit
 
 [b]What you see[/b]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -20,6 +22,10 @@ class MainScreen(Screen[None]):
     ready = False
     _slow_second = -1
     _alerts_key: object = None
+    _link_state = ""
+    _link_drawn_s = float("-inf")
+    _link_timer = False
+    _link_pending: tuple[str, LinkStats, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -66,7 +72,7 @@ class MainScreen(Screen[None]):
     def show_live(self, view: LiveView) -> None:
         if not self.ready:
             return
-        slouch_deg = self.app.tracker.thresholds.slouch_flexion_deg  # type: ignore[attr-defined]
+        slouch_deg = view.slouch_threshold_deg
         spine = self.query_one(SpineView)
         spine.flexion_deg = view.flexion_deg
         spine.zone = flexion_zone(view.flexion_deg, slouch_deg, view.extension_limit_deg)
@@ -85,4 +91,21 @@ class MainScreen(Screen[None]):
     def show_link(self, state: str, stats: LinkStats, device: str | None) -> None:
         if not self.ready:
             return
+        # a new state at once; the counters (which change with every batch) at most once a second, the
+        # newest ones always shown in the end
+        self._link_pending = (state, stats, device)
+        wait_s = 1.0 - (time.monotonic() - self._link_drawn_s)
+        if state == self._link_state and wait_s > 0:
+            if not self._link_timer:
+                self._link_timer = True
+                self.set_timer(wait_s, self._draw_link)
+            return
+        self._draw_link()
+
+    def _draw_link(self) -> None:
+        self._link_timer = False
+        if self._link_pending is None or not self.is_mounted:
+            return
+        state, stats, device = self._link_pending
+        self._link_state, self._link_drawn_s = state, time.monotonic()
         self.query_one(DevicePanel).show(state, stats, device, bool(getattr(self.app, "simulated", False)))

@@ -10,11 +10,13 @@ from textual.widgets import Label, ProgressBar, Sparkline, Static
 from dorsal.coach.limits import zone_of
 from dorsal.dashboard.alerts import Level
 from dorsal.dashboard.feed import STATE_TEXT, LinkStats
-from dorsal.dashboard.live import LiveView
+from dorsal.dashboard.live import NEUTRAL_TEXT, LiveView
 
 FLEXION_STEP_DEG = 2.0
 TWIST_STEP_DEG = 5.0
 ZONE_STYLE = {"green": "green", "amber": "yellow", "red": "bold red"}
+#: the core's activities; "unknown" until a sit-down or stand-up has been seen
+ACTIVITY_TEXT = {"unknown": "not known yet (waits for a sit-down or stand-up)"}
 
 
 def duration_text(seconds: float) -> str:
@@ -33,7 +35,10 @@ def flexion_zone(flexion_deg: float, slouch_deg: float, extension_limit_deg: flo
 
 
 class AnglesPanel(Static):
-    """Flexion/extension, lateral bend and twist, coloured by zone."""
+    """Flexion/extension, lateral bend and twist, coloured by zone.
+
+    This panel and the others updated with every batch have sizes fixed by the layout (dorsal.tcss), so
+    they repaint without a new layout of the screen (a layout per update cost a sixth of the CPU)."""
 
     def show(self, view: LiveView, slouch_deg: float) -> None:
         fz = flexion_zone(view.flexion_deg, slouch_deg, view.extension_limit_deg)
@@ -51,8 +56,9 @@ class AnglesPanel(Static):
         t.append(f"{'twist':<10}", style="bold")
         t.append(f"{abs(view.rotation_deg):5.1f}° {turn}\n", style=ZONE_STYLE[tz])
         t.append(f"limits: slouch {slouch_deg:.0f}°, back {view.extension_limit_deg:.0f}°\n", style="dim")
-        t.append("neutral: " + ("calibrated" if view.calibrated else "estimated, press c"), style="dim")
-        self.update(t)
+        t.append("neutral: " + NEUTRAL_TEXT.get(view.neutral, view.neutral),
+                 style="bold yellow" if view.neutral == "estimating" else "dim")
+        self.update(t, layout=False)
         self.set_class(fz != "green", f"-{fz}")
 
 
@@ -69,7 +75,7 @@ class TwistIndicator(Static):
         t = Text("L ", style="dim")
         t.append("".join(bar), style=style)
         t.append(" R", style="dim")
-        self.update(t)
+        self.update(t, layout=False)
 
 
 class SittingPanel(Vertical):
@@ -79,7 +85,9 @@ class SittingPanel(Vertical):
         yield Label("", id="bout-text")
 
     def show(self, view: LiveView) -> None:
-        self.query_one("#activity", Label).update(Text.assemble(("now: ", "bold"), view.activity))
+        self.query_one("#activity", Label).update(Text.assemble(("now: ", "bold"), ACTIVITY_TEXT.get(
+            view.activity, view.activity) if view.neutral != "estimating" else
+            "estimating your neutral… (up to 2 min)"))
         bar = self.query_one("#bout-bar", ProgressBar)
         bar.update(total=view.sitting_limit_s, progress=min(view.sitting_bout_s, view.sitting_limit_s))
         self.set_class(view.sitting_bout_s >= view.sitting_limit_s, "-over")
@@ -92,9 +100,9 @@ class SittingPanel(Vertical):
 class HistoryPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("flexion (+) / extension (−), last 5 min", classes="caption", id="caption-flexion")
-        yield Sparkline([0.0], id="spark-flexion")
+        yield Sparkline([], id="spark-flexion")
         yield Label("twist, last 5 min", classes="caption", id="caption-twist")
-        yield Sparkline([0.0], id="spark-twist")
+        yield Sparkline([], id="spark-twist")
 
     def show(self, view: LiveView) -> None:
         flex = view.history_flexion_deg
@@ -131,7 +139,7 @@ class AlertPanel(Static):
                 t.append(f"also: {others}\n", style="dim")
             t.append("z snooze 15 min" if not view.snoozed else "snoozed", style="dim")
             self.set_class(True, "-active")
-        self.update(t)
+        self.update(t, layout=False)
 
 
 class TodayPanel(Static):
@@ -143,13 +151,13 @@ class TodayPanel(Static):
         t.append("longest bout ", style="bold")
         t.append(f"{duration_text(d.longest_bout_s)}\n")
         t.append("slouched ", style="bold")
-        t.append(f"{d.slouched_share * 100:.0f}% of sitting  ")
+        t.append(f"{d.slouched_share * 100:.0f}% of seated time\n")
         t.append("stretches ", style="bold")
-        t.append(f"{d.stretches_done}\n")
+        t.append(f"{d.stretches_seen} seen, {d.stretches_done} with the coach\n")
         t.append("twists ", style="bold")
         t.append(f"{d.twists} of {d.twist_limit} a day (heuristic)",
                  style="bold red" if d.twists > d.twist_limit else None)
-        self.update(t)
+        self.update(t, layout=False)
 
 
 class DevicePanel(Static):
@@ -165,6 +173,6 @@ class DevicePanel(Static):
         signal = f"{stats.rssi_dbm} dBm" if stats.rssi_dbm is not None else "?"
         t.append(f"battery {battery}  signal {signal}  rate {stats.rate_hz:.0f} Hz\n")
         t.append(f"samples {stats.samples}  lost {stats.samples_lost}  recovered {stats.samples_recovered}")
-        self.update(t)
+        self.update(t, layout=False)
         for s in ("searching", "connecting", "reconnecting", "no-data", "ended"):
             self.set_class(state.replace(" ", "-") == s, f"-{s}")

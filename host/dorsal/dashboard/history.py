@@ -1,0 +1,93 @@
+"""The watched session's share of today in the history store, kept while the dashboard runs.
+
+What `dorsal report` (and the dashboard's report screen) shows for today comes
+from the store; a live session adds its running figures there: per-second
+activity rows and the core's events, turned into ``DayFigures`` the same way
+a recording's analysis is (dorsal.report.figures). Writes go through the
+store's BackgroundWriter, so they never block the screen; only today's
+figures are held, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from dorsal.core import ACTIVITIES, Event
+from dorsal.report.figures import DayFigures, StretchDone, local_day
+
+#: device seconds between writes of the running figures (events are written as they come)
+FLUSH_EVERY_S = 30.0
+
+
+class SessionHistory:
+    """Keeps one session's figures per local day; ``flush`` writes them through ``writer``."""
+
+    def __init__(self, writer: Any, device: str | None, sitting_limit_s: float, twist_limit_per_day: int) -> None:
+        self.writer = writer
+        self.session_id: str = writer.start_session(device, source="live")
+        self.sitting_limit_s = sitting_limit_s
+        self.twist_limit_per_day = twist_limit_per_day
+        self.days: dict[str, DayFigures] = {}
+        self._last_flush_s: float | None = None
+
+    def _day(self, t_unix_s: float) -> DayFigures:
+        key = local_day(t_unix_s)
+        if key not in self.days:
+            # a new day: yesterday's share is written one last time, then forgotten
+            self.flush()
+            self.days = {key: DayFigures(day=key, sitting_limit_s=self.sitting_limit_s,
+                                         twist_limit_per_day=self.twist_limit_per_day)}
+        return self.days[key]
+
+    def seconds(self, t_unix_s: np.ndarray, activity: np.ndarray) -> None:
+        """Per-second rows of the core's timeline: wall-clock times (s), activity codes (dorsal.core.ACTIVITIES)."""
+        for t, a in zip(t_unix_s.tolist(), activity.tolist()):
+            name = ACTIVITIES[int(a)]
+            fig = self._day(t)
+            fig.activity_s[name] += 1.0
+            fig.hourly_activity_s[name][dt.datetime.fromtimestamp(t).hour] += 1.0
+
+    def bout(self, start_unix_s: float, length_s: float, ended_by_break: bool) -> None:
+        """A sitting bout the core closed (a real break followed it when ended_by_break)."""
+        fig = self._day(start_unix_s)
+        fig.sitting_bouts += 1
+        fig.longest_sitting_bout_s = max(fig.longest_sitting_bout_s, length_s)
+        if length_s >= self.sitting_limit_s:
+            fig.sitting_bouts_over_limit += 1
+        if ended_by_break:
+            fig.breaks += 1
+
+    def event(self, ev: Event, start_unix_s: float, end_unix_s: float) -> None:
+        self.writer.add_event(self.session_id, ev.kind, start_unix_s, end_unix_s, ev.figures)
+        fig = self._day(start_unix_s)
+        if ev.kind == "twist":
+            fig.twists += 1
+        elif ev.kind == "excessive_extension":
+            fig.excessive_extensions += 1
+        elif ev.kind == "slouch":
+            # a slouch counts from its start, as in a recording's figures (the rows inside the event)
+            for t in np.arange(start_unix_s, end_unix_s, 1.0).tolist():
+                day = self._day(t)
+                day.slouch_s += 1.0
+                day.hourly_slouch_s[dt.datetime.fromtimestamp(t).hour] += 1.0
+        elif ev.kind == "stretch":
+            fig.stretches.append(StretchDone(str(ev.figures.get("id", "stretch")), start_unix_s,
+                                             end_unix_s - start_unix_s))
+
+    def maybe_flush(self, device_t_s: float) -> None:
+        if self._last_flush_s is None or device_t_s - self._last_flush_s >= FLUSH_EVERY_S:
+            self._last_flush_s = device_t_s
+            self.flush()
+
+    def flush(self) -> None:
+        for fig in self.days.values():
+            # a copy: the writer's thread stores it later, while this one keeps counting
+            self.writer.put_day_figures(self.session_id, DayFigures.from_dict(fig.to_dict()))
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.end_session(self.session_id)
+
