@@ -73,9 +73,8 @@ class MainScreen(Screen[None]):
         if not self.ready:
             return
         slouch_deg = view.slouch_threshold_deg
-        spine = self.query_one(SpineView)
-        spine.flexion_deg = view.flexion_deg
-        spine.zone = flexion_zone(view.flexion_deg, slouch_deg, view.extension_limit_deg)
+        self.query_one(SpineView).show(view.flexion_deg,
+                                       flexion_zone(view.flexion_deg, slouch_deg, view.extension_limit_deg))
         self.query_one(AnglesPanel).show(view, slouch_deg)
         self.query_one(TwistIndicator).show(view.rotation_deg)
         # the slow panels change once a second at most (their figures are whole seconds):

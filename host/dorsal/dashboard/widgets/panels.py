@@ -72,6 +72,9 @@ class TwistIndicator(Static):
         bar[width // 2] = "┼"
         bar[pos] = "◆"
         style = "green" if abs(rotation_deg) < 15 else ("yellow" if abs(rotation_deg) < 30 else "bold red")
+        if (pos, style) == getattr(self, "_shown", None):
+            return  # the same picture: nothing to repaint
+        self._shown = (pos, style)
         t = Text("L ", style="dim")
         t.append("".join(bar), style=style)
         t.append(" R", style="dim")

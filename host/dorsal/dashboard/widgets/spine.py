@@ -35,6 +35,13 @@ class SpineView(Widget):
     flexion_deg: reactive[float] = reactive(0.0)
     zone: reactive[str] = reactive("green")
 
+    def show(self, flexion_deg: float, zone: str) -> None:
+        """Redraws only when the drawing changes (its cells or colour), not with every small sway."""
+        if (tuple(spine_cells(flexion_deg)), zone) != (tuple(spine_cells(self.flexion_deg)), self.zone):
+            self.flexion_deg, self.zone = flexion_deg, zone
+        else:
+            self.set_reactive(SpineView.flexion_deg, flexion_deg)  # kept current, no repaint
+
     def render(self) -> Text:
         grid = [[" "] * WIDTH for _ in range(HEIGHT)]
         colour = [[""] * WIDTH for _ in range(HEIGHT)]
