@@ -20,7 +20,8 @@ DORSAL = str(Path(sys.executable).with_name("dorsal"))
 
 @pytest.mark.parametrize("name", bench.names())
 def test_benchmark_runs_and_reports_samples_per_second(name: str) -> None:
-    result = bench.load(name).run(scale=0.01)
+    # the dashboard's memory run feeds simulated hours through the app: its smallest scale is enough here
+    result = bench.load(name).run(scale=0.002 if name == "dashboard" else 0.01)
     assert result["samples_per_s"] > 0
     if "baseline_samples_per_s" in result:
         assert result["baseline_samples_per_s"] > 0

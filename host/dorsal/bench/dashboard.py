@@ -230,7 +230,7 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         recording = Path(tmp) / "stream.dorsal"
         _write_recording(recording, samples)
         cpu = _cpu_in_terminal(recording, duration_s) or _cpu_headless(recording, duration_s)
-    memory = _memory(samples[: int(60 * RATE_HZ)] if len(samples) > 6000 else samples, max(0.05, 8.0 * scale))
+    memory = _memory(samples[: int(60 * RATE_HZ)] if len(samples) > 6000 else samples, max(0.02, 8.0 * scale))
     cpu_share = cpu["cpu_s"] / cpu["wall_s"]
     return {
         "samples_per_s": RATE_HZ * cpu["wall_s"] / max(1e-9, cpu["cpu_s"]),
