@@ -37,3 +37,10 @@ def test_every_command_has_help(name: str) -> None:
     result = run(name, "--help")
     assert result.returncode == 0, result.stderr
     assert "usage: dorsal " + name in result.stdout
+
+
+def test_python_m_dorsal_is_the_dorsal_command() -> None:
+    via_module = subprocess.run([sys.executable, "-m", "dorsal", "--help"], capture_output=True, text=True,
+                                timeout=120, stdin=subprocess.DEVNULL)
+    assert via_module.returncode == 0
+    assert via_module.stdout == run("--help").stdout
