@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from dorsal.links import open_link
 from dorsal.recording import read_recording
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "links"))
-from linkrig import UsbCable, board_folder  # noqa: E402
+from linkrig import UsbCable, cable  # noqa: E402,F401 (cable: the virtual board's fixture)
 
 SIZE = (100, 30)
 
@@ -65,17 +64,6 @@ async def _watch_replay(path: Path, screen_text, wait_for) -> None:  # type: ign
         assert app.tracker.samples == n and f"samples {n}" in panel
         assert "now: sitting" in text and "neutral: estimated" in text
     assert app.tracker.history is None  # a replay is not a day of the wearer's
-
-
-@pytest.fixture
-def cable(tmp_path: Path, micropython: str) -> Iterator[UsbCable]:
-    from dorsal.simboard import VirtualBoard
-
-    board = VirtualBoard(board_folder(tmp_path / "board"), micropython=micropython)
-    c = UsbCable(board.start(), tmp_path / "ttyDORSAL0")
-    yield c
-    c.close()
-    board.stop()
 
 
 def test_watch_serial_on_a_virtual_board_shows_streaming_reconnecting_and_recovered_samples(

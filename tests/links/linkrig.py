@@ -7,9 +7,11 @@ import select
 import shutil
 import threading
 import tty
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from looprun import run_in_fresh_loop
 
@@ -100,3 +102,15 @@ def board_folder(folder: Path) -> Path:
     for src in [*FIRMWARE_DIR.glob("*.py"), PROTOCOL_DIR / "dorsal_protocol.py"]:
         shutil.copy(src, folder / src.name)
     return folder
+
+
+@pytest.fixture
+def cable(tmp_path: Path, micropython: str) -> Iterator[UsbCable]:
+    """A virtual board (the MicroPython unix port behind a pty) on a cable that can be unplugged."""
+    from dorsal.simboard import VirtualBoard
+
+    board = VirtualBoard(board_folder(tmp_path / "board"), micropython=micropython)
+    c = UsbCable(board.start(), tmp_path / "ttyDORSAL0")
+    yield c
+    c.close()
+    board.stop()

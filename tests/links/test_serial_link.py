@@ -5,31 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from linkrig import UsbCable, board_folder, run
+from linkrig import UsbCable, cable, run  # noqa: F401 (cable: the virtual board's fixture)
 from serial.tools.list_ports_common import ListPortInfo
 
 from dorsal.decode import SOURCE_BACKLOG
 from dorsal.links.base import LinkError
 from dorsal.links.serialport import SerialLink, find_port, matching_ports
 from dorsal.protocol import wire
-from dorsal.simboard import VirtualBoard
 
 BOGUS_SEQ = 4_000_000
-
-
-@pytest.fixture
-def cable(tmp_path: Path, micropython: str) -> Iterator[UsbCable]:
-    board = VirtualBoard(board_folder(tmp_path / "board"), micropython=micropython)
-    c = UsbCable(board.start(), tmp_path / "ttyDORSAL0")
-    yield c
-    c.close()
-    board.stop()
 
 
 def _bogus_frame() -> bytes:
