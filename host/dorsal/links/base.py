@@ -157,9 +157,11 @@ class Link:
 
     # ------------------------------------------------------------ transport side
     async def _run(self) -> None:
+        """Connect, stream and reconnect until closed: each transport (BLE, serial) implements it."""
         raise NotImplementedError
 
     async def _send(self, message: bytes) -> None:
+        """Write one protocol message to the device: each transport implements it."""
         raise NotImplementedError
 
     def _set_state(self, state: str) -> None:
@@ -308,6 +310,8 @@ class Link:
                                        board=d.get("board"), imu=d.get("imu"), rate_hz=d.get("rate_hz"),
                                        backlog_samples=d.get("backlog_capacity"))
         except (TimeoutError, ProtocolError):
+            # no readable answer: the device info stays what the scan or the port told; streaming and
+            # the clock sync below do not depend on it
             pass
         self._open_recording()
         sent = _now()

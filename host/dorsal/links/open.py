@@ -73,10 +73,11 @@ class _Wrapped:
         self.closed = False
 
     async def _make(self) -> Any:
+        """The link to the virtual wearable, made in the running loop: each subclass makes its own."""
         raise NotImplementedError
 
     async def _teardown(self) -> None:
-        pass
+        """Stop what _make started (nothing by default)."""
 
     async def batches(self) -> AsyncIterator[LinkBatch]:
         self.inner = await self._make()
