@@ -10,27 +10,13 @@ choice. Issue 5's targets for `best`: <= 0.6 deg mean tilt RMSE and
 
 from __future__ import annotations
 
-import time
 from typing import Any
-
-import numpy as np
 
 from dorsal.core.fusion import fuse_best
 from dorsal.devicefilter import fuse_device
-from dorsal.fusion_eval import Filter, tilt_rmse_deg, trials
+from dorsal.fusion_eval import score, trials
 
 DESCRIPTION = "host fusion on BROAD: --filter best (vqf offline) vs --filter device (the firmware's filter)"
-
-
-def _score(fuse: Filter, chosen: list) -> tuple[list[float], float]:
-    errs, n, spent = [], 0, 0.0
-    for tr in chosen:
-        t0 = time.process_time()
-        q = fuse(tr.t_s, tr.acc_mps2, tr.gyr_rps)
-        spent += time.process_time() - t0
-        n += tr.t_s.size
-        errs.append(tilt_rmse_deg(q, tr))
-    return errs, n / spent if spent else 0.0
 
 
 def run(scale: float = 1.0) -> dict[str, Any]:
@@ -38,16 +24,16 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     if not every:
         raise RuntimeError("BROAD recordings not found beside the project (../shared/data/broad)")
     chosen = every[:: max(1, round(1 / scale))] if scale < 1 else every
-    best, best_rate = _score(fuse_best, chosen)
-    dev, dev_rate = _score(fuse_device, chosen)
+    best = score("best", fuse_best, only=chosen)
+    dev = score("device", fuse_device, only=chosen)
     return {
-        "samples_per_s": best_rate,
-        "baseline_samples_per_s": dev_rate,
-        "ratio": best_rate / dev_rate if dev_rate else 0.0,
+        "samples_per_s": best.samples_per_s,
+        "baseline_samples_per_s": dev.samples_per_s,
+        "ratio": best.samples_per_s / dev.samples_per_s if dev.samples_per_s else 0.0,
         "trials": len(chosen),
-        "best_mean_tilt_rmse_deg": float(np.mean(best)),
-        "best_worst_tilt_rmse_deg": float(np.max(best)),
-        "device_mean_tilt_rmse_deg": float(np.mean(dev)),
-        "device_worst_tilt_rmse_deg": float(np.max(dev)),
+        "best_mean_tilt_rmse_deg": best.mean_deg,
+        "best_worst_tilt_rmse_deg": best.worst_deg,
+        "device_mean_tilt_rmse_deg": dev.mean_deg,
+        "device_worst_tilt_rmse_deg": dev.worst_deg,
         "target": "best: <= 0.6 deg mean tilt RMSE, >= 1e6 samples/s",
     }

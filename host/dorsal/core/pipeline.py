@@ -165,7 +165,7 @@ def _first_from(t: np.ndarray, origin: float, second: int) -> int:
     return lo
 
 
-def _block_means(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndarray) -> list[np.ndarray]:
+def block_means(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndarray) -> list[np.ndarray]:
     """Mean acceleration (x, y, z; float32) of each block of d samples ending in s (see Analyzer._blocks).
 
     The first block began in an earlier chunk (its samples are carried); the others are summed from d
@@ -419,7 +419,7 @@ class Analyzer:
         first = (d - 1 - self._seen) % d  # the first sample of s that ends a block
         self._seen += s.size
         n_blocks = (s.size - first + d - 1) // d if first < s.size else 0
-        acc = _block_means(s, first, n_blocks, d, self._acc_carry)
+        acc = block_means(s, first, n_blocks, d, self._acc_carry)
         if d > 1:
             tail = first + 1 + (n_blocks - 1) * d if n_blocks else 0
             self._acc_carry = np.stack([
