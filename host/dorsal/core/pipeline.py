@@ -28,6 +28,7 @@ import numpy as np
 from scipy.signal import butter, lfilter, lfilter_zi, sosfilt, sosfilt_zi
 
 from dorsal.core import quaternion as quat
+from dorsal.core.activity import ACT, ACTIVITIES, ActivityClassifier, SecondFeatures
 from dorsal.core.angles import AngleState, body_axes, posture_angles
 from dorsal.core.calibration import Calibration, capture
 from dorsal.core.runs import Run, RunTracker
@@ -42,8 +43,6 @@ ACC_FIELDS = ("ax_mps2", "ay_mps2", "az_mps2")
 _ACC_SIDE_BY_SIDE = (SAMPLE_DTYPE.itemsize % 4 == 0 and SAMPLE_DTYPE.fields["ax_mps2"][1] % 4 == 0
                      and [SAMPLE_DTYPE.fields[f][1] for f in ACC_FIELDS]
                      == [SAMPLE_DTYPE.fields["ax_mps2"][1] + 4 * i for i in range(3)])
-ACTIVITIES = ("unknown", "lying", "sitting", "standing", "walking")
-ACT = {name: i for i, name in enumerate(ACTIVITIES)}
 GRAVITY_MPS2 = 9.80665
 
 #: One row per second of the timeline (t_s since the first sample).
@@ -295,9 +294,7 @@ class Analyzer:
         self._q_settled: tuple[float, ...] | None = None  # the last settled orientation
         self._started = False  # the fusion has settled once (or never will: finish())
         self._unsettled = np.zeros(0, SAMPLE_DTYPE)  # samples before the fusion first settled
-        self._energetic = np.zeros(2, dtype=bool)
-        self._inclined = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
-        self._posture_state = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
+        self._activity = ActivityClassifier(s)
         self._slouch_on = False
         self._sitting = RunTracker(int(round(s.break_min_s)))
         self._slouch = RunTracker(int(round(s.merge_gap_s)))
@@ -489,30 +486,9 @@ class Analyzer:
         h_lo, h_hi = np.minimum.reduceat(height, starts), np.maximum.reduceat(height, starts)
         g_s = gyro_activity((gx, gy, gz), starts)
 
-        # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly).
-        inclined = i_s > st.lying_inclination_deg
-        hist = np.concatenate([self._inclined, inclined])
-        lying = inclined & hist[1:-1] & hist[:-2]
-        self._inclined = hist[-2:]
-        # Walking: gait-band energy for 3 seconds in a row (a sit-down's jolt lasts one second).
-        energetic = (band_rms > st.walking_band_rms_mps2) & ~lying
-        history = np.concatenate([self._energetic, energetic])
-        walking = energetic & history[1:-1] & history[:-2]
-        self._energetic = history[-2:]
-        # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
-        # arm movements and stopping after a walk move the chest up and down without that lean.
-        leaned = (np.maximum.reduceat(flex, starts) > st.transition_lean_deg) & ~np.logical_or.reduceat(settling, starts)
-        down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
-        # Standing up ends upright; a reach from a slouched seat rises too (and the accelerometer's
-        # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
-        upright = np.minimum.reduceat(flex, starts) < st.stand_up_flexion_max_deg
-        up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
-        code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
-        last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
-        posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture_state)
-        self._posture_state = int(posture[-1])
-        activity = np.where(lying, ACT["lying"], np.where(walking, ACT["walking"], np.where(
-            posture == 1, ACT["sitting"], np.where(posture == 2, ACT["standing"], ACT["unknown"]))))
+        activity = self._activity.classify(SecondFeatures(
+            i_s, np.maximum.reduceat(flex, starts), np.minimum.reduceat(flex, starts), band_rms, h_lo, h_hi,
+            np.logical_or.reduceat(settling, starts)))
 
         rows = np.zeros(secs.size, TIMELINE_DTYPE)
         rows["t_s"] = secs

@@ -1,0 +1,71 @@
+"""Per-second activity from one upper-back sensor: lying, sitting, standing, walking, unknown.
+
+Static tilt does not separate sitting from standing (SEED_NOTES.md), so the
+posture between walking and lying is remembered from the last transition:
+a stand-to-sit (the chest drops while the trunk leans forward) or a
+sit-to-stand (it rises, leaning forward, and ends upright). The classifier
+carries its state between calls, so any chunking of the seconds gives the
+same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dorsal.core.settings import Settings
+
+ACTIVITIES = ("unknown", "lying", "sitting", "standing", "walking")
+ACT = {name: i for i, name in enumerate(ACTIVITIES)}
+
+
+@dataclass
+class SecondFeatures:
+    """What one second of analysis samples shows, one entry per second (all (S,) arrays)."""
+
+    inclination_deg: np.ndarray  #: mean trunk inclination from vertical
+    flexion_max_deg: np.ndarray  #: most forward flexion within the second
+    flexion_min_deg: np.ndarray  #: least forward flexion within the second
+    band_rms_mps2: np.ndarray  #: RMS of the 0.8-3 Hz band of |acceleration| (gait)
+    height_lo_m: np.ndarray  #: lowest height transient (high-passed double integral of vertical acceleration)
+    height_hi_m: np.ndarray  #: highest height transient
+    settling: np.ndarray  #: the device's fusion was settling during the second (bool)
+
+
+class ActivityClassifier:
+    """Streaming per-second activity codes (indices into ACTIVITIES)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._energetic = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
+        self._inclined = np.zeros(2, dtype=bool)  # inclination of the last two seconds
+        self._posture = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
+
+    def classify(self, f: SecondFeatures) -> np.ndarray:
+        st = self.settings
+        # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly).
+        inclined = f.inclination_deg > st.lying_inclination_deg
+        hist = np.concatenate([self._inclined, inclined])
+        lying = inclined & hist[1:-1] & hist[:-2]
+        self._inclined = hist[-2:]
+        # Walking: gait-band energy for 3 seconds in a row (a sit-down's jolt lasts one second).
+        energetic = (f.band_rms_mps2 > st.walking_band_rms_mps2) & ~lying
+        history = np.concatenate([self._energetic, energetic])
+        walking = energetic & history[1:-1] & history[:-2]
+        self._energetic = history[-2:]
+        # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
+        # arm movements and stopping after a walk move the chest up and down without that lean.
+        h_lo, h_hi = f.height_lo_m, f.height_hi_m
+        leaned = (f.flexion_max_deg > st.transition_lean_deg) & ~f.settling
+        down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
+        # Standing up ends upright; a reach from a slouched seat rises too (and the accelerometer's
+        # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
+        upright = f.flexion_min_deg < st.stand_up_flexion_max_deg
+        up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
+        code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
+        last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
+        posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture)
+        self._posture = int(posture[-1])
+        return np.where(lying, ACT["lying"], np.where(walking, ACT["walking"], np.where(
+            posture == 1, ACT["sitting"], np.where(posture == 2, ACT["standing"], ACT["unknown"]))))
