@@ -70,7 +70,7 @@ def test_live_memory_stays_flat(recording: np.ndarray) -> None:
 
 
 def test_a_strided_input_gives_what_a_contiguous_one_gives(recording: np.ndarray) -> None:
-    """The blocks' acceleration means read contiguous records in one pass and strided ones per field."""
+    """The blocks are read from a contiguous copy of a strided input: the same analysis."""
     big = np.zeros(recording.size * 2, recording.dtype)
     big[::2] = recording
     assert not big[::2].flags.c_contiguous

@@ -21,11 +21,12 @@ the fields a block needs reads a quarter of them.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.signal import butter, lfilter, lfilter_zi, sosfilt, sosfilt_zi
+from scipy.signal import butter, lfilter, lfilter_zi
 
 from dorsal.core import quaternion as quat
 from dorsal.core.activity import ACT, ACTIVITIES, ActivityClassifier, SecondFeatures
@@ -39,10 +40,23 @@ from dorsal.protocol import wire
 
 QUAT_FIELDS = ("qw", "qx", "qy", "qz")
 ACC_FIELDS = ("ax_mps2", "ay_mps2", "az_mps2")
-#: the three accelerations lie side by side in a record, so blocks can sum them in one pass
-_ACC_SIDE_BY_SIDE = (SAMPLE_DTYPE.itemsize % 4 == 0 and SAMPLE_DTYPE.fields["ax_mps2"][1] % 4 == 0
-                     and [SAMPLE_DTYPE.fields[f][1] for f in ACC_FIELDS]
-                     == [SAMPLE_DTYPE.fields["ax_mps2"][1] + 4 * i for i in range(3)])
+GYRO_FIELDS = ("gx_rps", "gy_rps", "gz_rps")
+
+
+def _word(name: str) -> int:
+    return SAMPLE_DTYPE.fields[name][1] // 4
+
+
+#: A record in 32-bit words, and where the fields the blocks read lie in it (SAMPLE_DTYPE is aligned).
+_WORDS = SAMPLE_DTYPE.itemsize // 4
+_F_WORD, _STATUS_WORD = _word("qw"), _word("status")
+_ACC = _word("ax_mps2") - _F_WORD  # the acceleration's place among the ten float32 fields
+_T_WORD64 = SAMPLE_DTYPE.fields["t_s"][1] // 8
+assert SAMPLE_DTYPE.itemsize % 8 == 0 and SAMPLE_DTYPE.fields["t_s"][1] % 8 == 0
+assert [_word(f) for f in QUAT_FIELDS + ACC_FIELDS + GYRO_FIELDS] == list(range(_F_WORD, _F_WORD + 10))
+assert _STATUS_WORD == _F_WORD + 10 and SAMPLE_DTYPE.fields["status"][1] % 4 == 0
+#: Records per piece when reading blocks: both passes over a piece (~1 MB) stay in the processor's cache.
+_PIECE = 1 << 14
 GRAVITY_MPS2 = 9.80665
 
 #: One row per second of the timeline (t_s since the first sample).
@@ -135,21 +149,18 @@ def extension_deg(flex: np.ndarray, incl: np.ndarray, side: np.ndarray) -> np.nd
     return np.where(known, ext, 0.0)
 
 
-def gyro_activity(gyro: tuple[np.ndarray, ...], starts: np.ndarray) -> np.ndarray:
+def gyro_activity(gyro: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Per second: RMS deviation (rad/s) of the gyro from its mean over that second.
 
-    gyro: the three (N,) axes (rad/s); starts: index of each second's first sample.
+    gyro: (3, N) rad/s; starts: index of each second's first sample.
     Raw gyro carries the chip's zero-rate offset (up to +-20 deg/s on an MPU-6050), so movement is
     judged by variation, not magnitude.
     """
-    n = gyro[0].size
-    inv = (1.0 / np.diff(np.append(starts, n))).astype(np.float32)
-    total = np.zeros(starts.size, np.float32)
-    for g in gyro:
-        g = np.ascontiguousarray(g, np.float32)
-        m = np.add.reduceat(g, starts) * inv
-        total += np.maximum(np.add.reduceat(g * g, starts) * inv - m * m, np.float32(0.0))
-    return np.sqrt(total)
+    g = np.asarray(gyro, np.float32)
+    inv = (1.0 / np.diff(np.append(starts, g.shape[1]))).astype(np.float32)
+    m = np.add.reduceat(g, starts, axis=1) * inv
+    var = np.add.reduceat(g * g, starts, axis=1) * inv - m * m
+    return np.sqrt(np.maximum(var, np.float32(0.0)).sum(axis=0))
 
 
 def _first_from(t: np.ndarray, origin: float, second: int) -> int:
@@ -164,40 +175,55 @@ def _first_from(t: np.ndarray, origin: float, second: int) -> int:
     return lo
 
 
-def block_means(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndarray) -> list[np.ndarray]:
-    """Mean acceleration (x, y, z; float32) of each block of d samples ending in s (see Analyzer._blocks).
+@dataclass
+class Blocks:
+    """The analysis samples of a run of records (see the module's docstring), one column per block."""
 
-    The first block began in an earlier chunk (its samples are carried); the others are summed from d
-    strided slices of s without copying the columns first (all three axes at once where s is one
-    contiguous run of records).
+    t_s: np.ndarray  #: (B,) float64, the block's last sample's time
+    floats: np.ndarray  #: (10, B) float32 rows: qw, qx, qy, qz, ax, ay, az (block means), gx, gy, gz
+    status: np.ndarray  #: (B,) the block's last sample's status bits
+
+
+def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndarray) -> Blocks:
+    """The n_blocks >= 1 blocks of d samples ending in s at first, first + d, ...; carry: (3, k) the
+    accelerations of the first block's samples from an earlier chunk.
+
+    Records are read as 32-bit words, piece by piece so that both passes find them in the cache: the
+    blocks' acceleration sums take every record once, and one strided copy takes the rest of what the
+    core needs from each block's last record, already turned into contiguous rows.
     """
-    if d == 1:
-        return [s[f] for f in ACC_FIELDS]
-    if n_blocks == 0:
-        return [np.zeros(0, np.float32) for _ in ACC_FIELDS]
-    whole = n_blocks - 1
-    out = np.empty((3, n_blocks), np.float32)
-    for i, f in enumerate(ACC_FIELDS):
-        out[i, 0] = carry[i].sum(dtype=np.float32) + s[f][: first + 1].sum(dtype=np.float32)
-    if whole:
-        rest = s[first + 1 : first + 1 + whole * d]
-        if rest.flags.c_contiguous and _ACC_SIDE_BY_SIDE:
-            width = SAMPLE_DTYPE.itemsize // 4
-            col = SAMPLE_DTYPE.fields[ACC_FIELDS[0]][1] // 4
-            rows = rest.view(np.float32).reshape(whole, d * width)
-            total = rows[:, col : col + 3] + rows[:, width + col : width + col + 3]
-            for j in range(2, d):
-                total += rows[:, j * width + col : j * width + col + 3]
-            out[:, 1:] = total.T
+    s = np.ascontiguousarray(s)
+    u = s.view(np.uint32).reshape(s.size, _WORDS)
+    f = u.view(np.float32)
+    t64 = s.view(np.float64).reshape(s.size, _WORDS // 2)[:, _T_WORD64]
+    words = np.empty((11, n_blocks), np.uint32)  # the ten float32 fields, then the status word
+    t_s = np.empty(n_blocks)
+    acc = np.empty((3, n_blocks), np.float32)
+    a = _F_WORD + _ACC
+    acc[:, 0] = carry.sum(axis=1, dtype=np.float32) + f[: first + 1, a : a + 3].sum(axis=0, dtype=np.float32)
+    words[:, 0], t_s[0] = u[first, _F_WORD : _F_WORD + 11], t64[first]
+    step = max(1, _PIECE // d)
+    for b0 in range(1, n_blocks, step):
+        b1 = min(n_blocks, b0 + step)
+        lo, hi = first + 1 + (b0 - 1) * d, first + 1 + (b1 - 1) * d
+        v = f[lo:hi].reshape(b1 - b0, d, _WORDS)
+        out = acc[:, b0:b1].T
+        if d == 1:
+            out[...] = v[:, 0, a : a + 3]
         else:
-            for i, f in enumerate(ACC_FIELDS):
-                a = rest[f]
-                total = a[0::d] + a[1::d]
-                for j in range(2, d):
-                    total += a[j::d]
-                out[i, 1:] = total
-    out *= np.float32(1.0 / d)
-    return list(out)
+            np.add(v[:, 0, a : a + 3], v[:, 1, a : a + 3], out=out)
+            for j in range(2, d):
+                out += v[:, j, a : a + 3]
+        words[:, b0:b1] = u[lo + d - 1 : hi : d, _F_WORD : _F_WORD + 11].T
+        t_s[b0:b1] = t64[lo + d - 1 : hi : d]
+    if d > 1:
+        acc *= np.float32(1.0 / d)
+    floats = words[:10].view(np.float32)
+    floats[_ACC : _ACC + 3] = acc
+    status = words[10]
+    if sys.byteorder != "little":  # the status bits are the word's first two bytes
+        status = status >> 16
+    return Blocks(t_s, floats, status & 0xFFFF)
 
 
 def _join(updates: list[Update], live: LiveState) -> Update:
@@ -235,7 +261,7 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
     up_y = quat.matrices(q)[:, 2, 1]  # vertical component of sensor Y (nominally superior)
     starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
     secs = k[starts]
-    gyro = (s["gx_rps"], s["gy_rps"], s["gz_rps"])
+    gyro = np.stack([s[f] for f in GYRO_FIELDS])
     still = (gyro_activity(gyro, starts) < settings.still_gyro_rps) & (np.minimum.reduceat(up_y, starts) > 0.8)
     i = np.arange(still.size)
     new_sequence = np.concatenate([[True], np.diff(secs) != 1])
@@ -278,7 +304,9 @@ class Analyzer:
         self.analysis_rate_hz = self.rate_hz / self.block
         self._seen = 0  # samples processed so far (blocks count from the first)
         self._acc_carry = np.zeros((3, 0), np.float32)  # accelerations of a block cut by a chunk boundary
-        self._walk_sos = butter(2, [0.8, 3.0], btype="band", fs=self.analysis_rate_hz, output="sos")
+        # (one 4th-order filter rather than two sections: at the analysis rate its poles lie well inside
+        # the unit circle, and lfilter takes half of sosfilt's time)
+        self._walk_ba = butter(2, [0.8, 3.0], btype="band", fs=self.analysis_rate_hz)
         self._walk_zi: np.ndarray | None = None
         dt = 1.0 / self.analysis_rate_hz
         lam = np.exp(-dt / HEIGHT_TAU_S)
@@ -410,24 +438,23 @@ class Analyzer:
         """The analysis samples of s (see the module's docstring), or None when no block ends in s.
 
         Returns t (s since the first sample, float64), quaternion w, x, y, z, mean acceleration x, y, z,
-        gyro x, y, z (float32) and settling (bool), one entry per block.
+        gyro (3, B) (float32) and settling (bool), one entry per block.
         """
         d = self.block
         first = (d - 1 - self._seen) % d  # the first sample of s that ends a block
         self._seen += s.size
         n_blocks = (s.size - first + d - 1) // d if first < s.size else 0
-        acc = block_means(s, first, n_blocks, d, self._acc_carry)
-        if d > 1:
-            tail = first + 1 + (n_blocks - 1) * d if n_blocks else 0
-            self._acc_carry = np.stack([
-                np.concatenate([self._acc_carry[i], s[f][tail:]]) if n_blocks == 0 else s[f][tail:].astype(np.float32)
-                for i, f in enumerate(ACC_FIELDS)])
-        if first >= s.size:
+        tail = first + 1 + (n_blocks - 1) * d if n_blocks else 0
+        rest = np.stack([s[f][tail:] for f in ACC_FIELDS]).astype(np.float32) if d > 1 else self._acc_carry
+        if n_blocks == 0:
+            self._acc_carry = np.concatenate([self._acc_carry, rest], axis=1)
             return None
-        b = s[first::d]
-        t = b["t_s"] - (self._origin or 0.0)
-        w, x, y, z = (np.ascontiguousarray(b[f]) for f in QUAT_FIELDS)
-        settling = (b["status"] & wire.ST_FUSION_SETTLING) != 0
+        blk = read_blocks(s, first, n_blocks, d, self._acc_carry)
+        self._acc_carry = rest
+        t = blk.t_s - (self._origin or 0.0)
+        q = blk.floats
+        w, x, y, z = q[0], q[1], q[2], q[3]
+        settling = (blk.status & wire.ST_FUSION_SETTLING) != 0
         if settling.any():
             held = self._q_settled if self._q_settled is not None else (float(w[-1]), float(x[-1]),
                                                                          float(y[-1]), float(z[-1]))
@@ -435,14 +462,14 @@ class Analyzer:
             w, x, y, z = (np.where(idx >= 0, c[np.maximum(idx, 0)], np.float32(h))
                           for c, h in zip((w, x, y, z), held))
         self._q_settled = (float(w[-1]), float(x[-1]), float(y[-1]), float(z[-1]))
-        return (t, w, x, y, z, acc[0], acc[1], acc[2], b["gx_rps"], b["gy_rps"], b["gz_rps"], settling)
+        return (t, w, x, y, z, q[4], q[5], q[6], q[7:10], settling)
 
     def _process(self, s: np.ndarray) -> Update:
         """Complete seconds of samples -> angles, activity and events."""
         blocks = self._blocks(s) if s.size else None
         if blocks is None:
             return _empty_update(self.live)
-        t, w, x, y, z, ax, ay, az, gx, gy, gz, settling = blocks
+        t, w, x, y, z, ax, ay, az, gyro, settling = blocks
         st = self.settings
         assert self._r_bs is not None
         sup, right, vert = body_axes(w, x, y, z, self._r_bs)
@@ -451,8 +478,8 @@ class Analyzer:
 
         amag = np.sqrt(ax * ax + ay * ay + az * az)
         if self._walk_zi is None:
-            self._walk_zi = sosfilt_zi(self._walk_sos) * amag[0]
-        band, self._walk_zi = sosfilt(self._walk_sos, amag, zi=self._walk_zi)
+            self._walk_zi = lfilter_zi(*self._walk_ba) * amag[0]
+        band, self._walk_zi = lfilter(*self._walk_ba, amag, zi=self._walk_zi)
         a_vert = vert[0] * ax + vert[1] * ay + vert[2] * az - np.float32(GRAVITY_MPS2)
         # While the device's fusion settles (after power-up, status bit) its vertical is still
         # swinging in: no height change can be read from it. Those samples hold the last settled
@@ -484,7 +511,7 @@ class Analyzer:
         f_s, l_s, r_s, i_s, sd_s = mean(flex), mean(lat), mean(rot), mean(incl), mean(side)
         band_rms = np.sqrt(mean(band * band))
         h_lo, h_hi = np.minimum.reduceat(height, starts), np.maximum.reduceat(height, starts)
-        g_s = gyro_activity((gx, gy, gz), starts)
+        g_s = gyro_activity(gyro, starts)
 
         activity = self._activity.classify(SecondFeatures(
             i_s, np.maximum.reduceat(flex, starts), np.minimum.reduceat(flex, starts), band_rms, h_lo, h_hi,

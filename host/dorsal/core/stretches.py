@@ -16,7 +16,7 @@ from dorsal.core.runs import RunTracker
 from dorsal.core.settings import Settings
 
 ROW = np.dtype([("sec", "<i8"), ("activity", "u1"), ("flex", "<f8"), ("lat", "<f8"), ("incl", "<f8"),
-                ("rot", "<f8"), ("gyro", "<f8"), ("side", "<f8")])
+                ("rot", "<f8"), ("gyro", "<f8"), ("side", "<f8")], align=True)
 _LYING, _SITTING, _STANDING, _WALKING = 1, 2, 3, 4
 EPISODE_GAP_S = 20
 MIN_EPISODE_S = 12
@@ -84,14 +84,23 @@ class StretchDetector:
 
     def update(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray, lat: np.ndarray, incl: np.ndarray,
                rot: np.ndarray, gyro: np.ndarray, side: np.ndarray) -> list[Any]:
-        rows = np.zeros(secs.size, ROW)
-        rows["side"] = side
-        rows["sec"], rows["activity"], rows["flex"], rows["lat"] = secs, activity, flex, lat
-        rows["incl"], rows["rot"], rows["gyro"] = incl, rot, gyro
         upright = (activity != _LYING) & (activity != _WALKING)
         stretchy = (activity == _LYING) | (upright & ((flex < -5) | (np.abs(lat) > 10) | (flex > 25)
                                                       | (np.abs(rot) > 30)))
-        self._rows = np.concatenate([self._rows, rows])
+        # Rows are kept from the open episode's start, or from this block's first stretch-like second:
+        # no episode can take in an earlier one.
+        if self._tracker.open_start is None:
+            hits = np.flatnonzero(stretchy)
+            if hits.size == 0:
+                self._tracker.update(stretchy, flex, secs)  # nothing open, nothing new: no episode closes
+                return []
+            i = int(hits[0])
+        else:
+            i = 0
+        rows = np.zeros(secs.size - i, ROW)
+        rows["sec"], rows["activity"], rows["flex"], rows["lat"] = secs[i:], activity[i:], flex[i:], lat[i:]
+        rows["incl"], rows["rot"], rows["gyro"], rows["side"] = incl[i:], rot[i:], gyro[i:], side[i:]
+        self._rows = np.concatenate([self._rows, rows]) if self._rows.size else rows
         out = [self._event(r.start, r.end) for r in self._tracker.update(stretchy, flex, secs)]
         keep_from = self._tracker.open_start if self._tracker.open_start is not None else int(secs[-1]) + 1
         keep_from = max(keep_from, int(secs[-1]) + 1 - MAX_BUFFER_S)
