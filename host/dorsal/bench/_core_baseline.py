@@ -1,0 +1,284 @@
+"""The core's rules one sample at a time, in plain Python floats: the baseline of `dorsal bench --only core`.
+
+Everything the vectorized core (dorsal.core.pipeline) does per sample, per
+analysis block and per second, written the way a straightforward streaming
+implementation would: the same analysis blocks, quaternion to body axes,
+the five posture angles with the heading unwrapped against its slowly
+following reference, the gait band and height filters (direct form II
+transposed, the same coefficients), the per-second features and activity
+rules, slouch hysteresis, and the runs behind sitting bouts, slouches,
+extensions, twists and stretch episodes, and the handling of a settling
+fusion (blocks hold the last settled orientation and vertical acceleration;
+before the first settled sample, that sample's). Left out: the
+classification of a closed stretch episode (once per episode, not per
+sample).
+The columns are turned into Python lists first, so the loop pays for
+arithmetic, not for numpy scalar access.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.signal import butter, lfilter_zi
+
+from dorsal.core.pipeline import ANALYSIS_RATE_HZ, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S
+from dorsal.core.settings import Settings
+from dorsal.core.stretches import EPISODE_GAP_S
+from dorsal.protocol import wire
+
+DEG = 180.0 / math.pi
+TWO_PI = 2.0 * math.pi
+
+
+class _Runs:
+    """RunTracker's rule, second by second: true seconds closer than ``gap`` false ones form one run,
+    with the peak of a value and the extremes of another over its true seconds."""
+
+    def __init__(self, gap: int) -> None:
+        self.need = max(gap, 1)
+        self.start: int | None = None
+        self.last = -1
+        self.true_n = 0
+        self.peak = -math.inf
+        self.xmax, self.xmin = -math.inf, math.inf
+        self.closed: list[tuple[int, int, int, float, float]] = []
+
+    def step(self, sec: int, flag: bool, value: float = 0.0, extreme: float = 0.0) -> None:
+        if self.start is not None and sec - self.last - 1 >= self.need:
+            self.close()
+        if flag:
+            if self.start is None:
+                self.start = sec
+            self.last = sec
+            self.true_n += 1
+            self.peak = max(self.peak, value)
+            self.xmax, self.xmin = max(self.xmax, extreme), min(self.xmin, extreme)
+
+    def close(self) -> None:
+        if self.start is not None:
+            x = self.xmax if abs(self.xmax) >= abs(self.xmin) else self.xmin
+            self.closed.append((self.start, self.last + 1, self.true_n, self.peak, x))
+        self.start, self.last, self.true_n, self.peak = None, -1, 0, -math.inf
+        self.xmax, self.xmin = -math.inf, math.inf
+
+
+def _ba(b: np.ndarray, a: np.ndarray) -> tuple[list[float], list[float]]:
+    """Normalized coefficients, b padded to a's length (as lfilter does)."""
+    b = np.concatenate([b, np.zeros(max(0, len(a) - len(b)))])
+    return [float(v) / float(a[0]) for v in b], [float(v) / float(a[0]) for v in a]
+
+
+def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rate_hz: float) -> dict[str, Any]:
+    """The core's rules over samples s (SAMPLE_DTYPE) with body-to-sensor rotation r_bs.
+
+    Returns seconds per activity code (0 unknown .. 4 walking, as dorsal.core.activity) and the number of
+    events per kind.
+    """
+    st = settings
+    d = max(1, int(rate_hz // ANALYSIS_RATE_HZ))
+    rate = rate_hz / d
+    dt = 1.0 / rate
+    wb, wa = _ba(*butter(2, [0.8, 3.0], btype="band", fs=rate))
+    lam, lam_hp = math.exp(-dt / HEIGHT_TAU_S), math.exp(-dt / 20.0)
+    hb, ha = _ba(np.convolve(np.array([1.0, -1.0]) * (1 + lam_hp) / 2, [dt * dt]),
+                 np.convolve([1.0, -lam_hp], np.convolve([1.0, -lam], [1.0, -lam])))
+    w_zi = [float(v) for v in lfilter_zi(wb, wa)]
+    h_zi = [float(v) for v in lfilter_zi(hb, ha)]
+    alpha = 1.0 - math.exp(-1.0 / (st.twist_reference_s * rate))
+    v1 = [float(v) for v in r_bs[:, 1]]
+    v2 = [float(v) for v in r_bs[:, 2]]
+    cols = {k: s[k].tolist() for k in ("qw", "qx", "qy", "qz", "ax_mps2", "ay_mps2", "az_mps2", "gx_rps", "gy_rps",
+                                       "gz_rps", "t_s", "status")}
+    qw, qx, qy, qz = cols["qw"], cols["qx"], cols["qy"], cols["qz"]
+    ax, ay, az, ts, status = cols["ax_mps2"], cols["ay_mps2"], cols["az_mps2"], cols["t_s"], cols["status"]
+    gxs, gys, gzs = cols["gx_rps"], cols["gy_rps"], cols["gz_rps"]
+    origin = ts[0] if ts else 0.0
+    settling_bit = wire.ST_FUSION_SETTLING
+
+    wz: list[float] | None = None  # filter states, set by the first block
+    hz: list[float] | None = None
+    # the first settled sample's orientation, and the vertical acceleration of the first settled block
+    good = [i for i in range(s.size) if not status[i] & settling_bit]
+    g0 = good[0] if good else s.size - 1
+    held = (qw[g0], qx[g0], qy[g0], qz[g0])
+    first_block = next((i for i in good if i % d == d - 1), None)
+    a_vert_held: float | None = None
+    if first_block is not None:
+        w, x, y, z = qw[first_block], qx[first_block], qy[first_block], qz[first_block]
+        n2 = 2.0 / (w * w + x * x + y * y + z * z)
+        lo = first_block - d + 1
+        a_vert_held = ((x * z - w * y) * n2 * sum(ax[lo : first_block + 1]) / d
+                       + (y * z + w * x) * n2 * sum(ay[lo : first_block + 1]) / d
+                       + (1 - (x * x + y * y) * n2) * sum(az[lo : first_block + 1]) / d - GRAVITY_MPS2)
+    unwrapped = ref = 0.0
+    heading_started = False
+    sx = sy = sz = 0.0
+    sec = None
+    acc: dict[str, float] = {}
+
+    def fresh() -> dict[str, float]:
+        return {"n": 0, "flex": 0.0, "lat": 0.0, "rot": 0.0, "incl": 0.0, "side": 0.0, "band2": 0.0,
+                "fmax": -math.inf, "fmin": math.inf, "hlo": math.inf, "hhi": -math.inf, "settling": 0.0,
+                "g0": 0.0, "g1": 0.0, "g2": 0.0, "q0": 0.0, "q1": 0.0, "q2": 0.0}
+
+    inclined = [False, False]
+    energetic = [False, False]
+    posture = 0
+    slouch_on = False
+    sitting = _Runs(int(round(st.break_min_s)))
+    slouch = _Runs(int(round(st.merge_gap_s)))
+    extension = _Runs(3)
+    twist = _Runs(1)
+    episodes = _Runs(EPISODE_GAP_S)
+    activity_s = [0, 0, 0, 0, 0]
+    events = {"prolonged_sitting": 0, "slouch": 0, "excessive_extension": 0, "twist": 0}
+    twists = 0
+
+    def end_second(k: int, a: dict[str, float]) -> None:
+        nonlocal posture, slouch_on
+        n = a["n"]
+        flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
+        band_rms = math.sqrt(a["band2"] / n)
+        var = 0.0
+        for i in range(3):
+            m = a[f"g{i}"] / n
+            var += max(a[f"q{i}"] / n - m * m, 0.0)
+        gyro = math.sqrt(var)
+        # activity (dorsal.core.activity)
+        is_inclined = incl > st.lying_inclination_deg
+        lying = is_inclined and inclined[0] and inclined[1]
+        inclined[0], inclined[1] = inclined[1], is_inclined
+        is_energetic = band_rms > st.walking_band_rms_mps2 and not lying
+        walking = is_energetic and energetic[0] and energetic[1]
+        energetic[0], energetic[1] = energetic[1], is_energetic
+        leaned = a["fmax"] > st.transition_lean_deg and not a["settling"]
+        hlo, hhi = a["hlo"], a["hhi"]
+        down = hlo < -st.transition_height_m and -hlo > hhi and leaned and not walking and not lying
+        up = (hhi > st.stand_up_height_m and hhi > -hlo and leaned and a["fmin"] < st.stand_up_flexion_max_deg
+              and not lying)
+        code = 3 if lying else 2 if walking or up else 1 if down else 0
+        if code:
+            posture = code
+        act = 1 if lying else 4 if walking else 2 if posture == 1 else 3 if posture == 2 else 0
+        activity_s[act] += 1
+        # events (Analyzer._detect)
+        sitting.step(k, act == 2, flex)
+        seated = act == 2 or act == 0
+        if seated and flex > st.slouch_threshold_deg:
+            slouch_on = True
+        elif not seated or flex < st.slouch_threshold_deg - st.slouch_hysteresis_deg:
+            slouch_on = False
+        slouch.step(k, slouch_on, flex)
+        if abs(side) < 45.0 and (incl < 50.0 or incl > 70.0):
+            ext = -flex if incl < 50.0 else -(flex - (-90.0 if flex < 0 else 90.0))
+        else:
+            ext = 0.0
+        extension.step(k, ext > st.extension_limit_deg, ext)
+        twist.step(k, abs(rot) > st.twist_min_deg, 1.0 if act in (1, 4) else 0.0, rot)
+        upright = act not in (1, 4)
+        episodes.step(k, act == 1 or (upright and (flex < -5 or abs(lat) > 10 or flex > 25 or abs(rot) > 30)),
+                      flex, gyro)
+
+    for i in range(s.size):
+        sx += ax[i]
+        sy += ay[i]
+        sz += az[i]
+        if i % d != d - 1:
+            continue
+        mx, my, mz = sx / d, sy / d, sz / d
+        sx = sy = sz = 0.0
+        settling = status[i] & settling_bit
+        if settling:
+            w, x, y, z = held
+        else:
+            w, x, y, z = held = qw[i], qx[i], qy[i], qz[i]
+        # body axes (dorsal.core.angles.body_axes)
+        n2 = 2.0 / (w * w + x * x + y * y + z * z)
+        xs, ys, zs = x * n2, y * n2, z * n2
+        xx, yy, zz = x * xs, y * ys, z * zs
+        xy, xz, yz = x * ys, x * zs, y * zs
+        wx, wy, wz_ = w * xs, w * ys, w * zs
+        r = (1 - yy - zz, xy - wz_, xz + wy, xy + wz_, 1 - xx - zz, yz - wx, xz - wy, yz + wx, 1 - xx - yy)
+        y0 = r[0] * v1[0] + r[1] * v1[1] + r[2] * v1[2]
+        y1 = r[3] * v1[0] + r[4] * v1[1] + r[5] * v1[2]
+        y2 = r[6] * v1[0] + r[7] * v1[1] + r[8] * v1[2]
+        q0 = r[0] * v2[0] + r[1] * v2[1] + r[2] * v2[2]
+        q1 = r[3] * v2[0] + r[4] * v2[1] + r[5] * v2[2]
+        q2 = r[6] * v2[0] + r[7] * v2[1] + r[8] * v2[2]
+        # posture angles (dorsal.core.angles.posture_angles)
+        inv = 1.0 / max(math.sqrt(q0 * q0 + q1 * q1), 1e-9)
+        rx, ry = q0 * inv, q1 * inv
+        y_fwd = y1 * rx - y0 * ry
+        flex = math.atan2(y_fwd, y2) * DEG
+        lat = math.atan2(y0 * rx + y1 * ry, math.sqrt(y_fwd * y_fwd + y2 * y2)) * DEG
+        incl = math.acos(min(1.0, max(-1.0, y2))) * DEG
+        side = math.asin(min(1.0, max(-1.0, q2))) * DEG
+        heading = math.atan2(rx, -ry)
+        if not heading_started:
+            unwrapped = ref = heading
+            heading_started = True
+        else:
+            step = heading - math.remainder(unwrapped, TWO_PI)
+            unwrapped += step - TWO_PI * round(step / TWO_PI)
+            ref = alpha * unwrapped + (1.0 - alpha) * ref
+        rot = (ref - unwrapped) * DEG
+        # gait band and height (lfilter, direct form II transposed)
+        amag = math.sqrt(mx * mx + my * my + mz * mz)
+        if wz is None:
+            wz = [c * amag for c in w_zi]
+        band = wb[0] * amag + wz[0]
+        wz[0] = wb[1] * amag - wa[1] * band + wz[1]
+        wz[1] = wb[2] * amag - wa[2] * band + wz[2]
+        wz[2] = wb[3] * amag - wa[3] * band + wz[3]
+        wz[3] = wb[4] * amag - wa[4] * band
+        a_vert = r[6] * mx + r[7] * my + r[8] * mz - GRAVITY_MPS2
+        if settling and a_vert_held is not None:
+            a_vert = a_vert_held
+        else:
+            a_vert_held = a_vert
+        if hz is None:
+            hz = [c * a_vert for c in h_zi]
+        height = hb[0] * a_vert + hz[0]
+        hz[0] = hb[1] * a_vert - ha[1] * height + hz[1]
+        hz[1] = hb[2] * a_vert - ha[2] * height + hz[2]
+        hz[2] = hb[3] * a_vert - ha[3] * height
+        # the second's features
+        k = int(math.floor(ts[i] - origin))
+        if k != sec:
+            if sec is not None:
+                end_second(sec, acc)
+            sec, acc = k, fresh()
+        acc["n"] += 1
+        acc["flex"] += flex
+        acc["lat"] += lat
+        acc["rot"] += rot
+        acc["incl"] += incl
+        acc["side"] += side
+        acc["band2"] += band * band
+        acc["fmax"] = max(acc["fmax"], flex)
+        acc["fmin"] = min(acc["fmin"], flex)
+        acc["hlo"] = min(acc["hlo"], height)
+        acc["hhi"] = max(acc["hhi"], height)
+        if settling:
+            acc["settling"] = 1.0
+        for j, g in enumerate((gxs[i], gys[i], gzs[i])):
+            acc[f"g{j}"] += g
+            acc[f"q{j}"] += g * g
+    if sec is not None:
+        end_second(sec, acc)
+    for runs in (sitting, slouch, extension, twist, episodes):
+        runs.close()
+    for start, end, _, _, _ in sitting.closed:
+        events["prolonged_sitting"] += end - start > st.sitting_bout_max_s
+    for start, end, _, _, _ in slouch.closed:
+        events["slouch"] += end - start > st.slouch_delay_s
+    for _, _, true_n, _, _ in extension.closed:
+        events["excessive_extension"] += true_n >= EXTENSION_MIN_S
+    for start, end, _, moving, peak in twist.closed:
+        if end - start <= st.twist_max_s and moving == 0.0 and abs(peak) <= st.twist_max_deg:
+            twists += 1
+    events["twist"] = twists
+    return {"activity_s": activity_s, "events": events, "episodes": len(episodes.closed)}
