@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from dorsal.core.fusion import (block_means, fuse_best, interpolate_blocks, regular_block_means,
+from dorsal.core.fusion import (fuse_best, imu_blocks, interpolate_blocks, regular_imu_blocks,
                                 regular_interpolate_blocks)
 from dorsal.errors import DorsalError
 from dorsal.fusion_eval import tilt_error_deg
@@ -63,7 +63,7 @@ def test_blocks_keep_the_integrated_rotation_of_irregular_samples() -> None:
     gyr = rng.normal(0.0, 2.0, (t.size, 3))
     acc = rng.normal(0.0, 1.0, (t.size, 3))
     block_s = 0.01
-    gyr_b, acc_b, start_s = block_means(t, acc, gyr, block_s)
+    gyr_b, acc_b, start_s = imu_blocks(t, acc, gyr, block_s)
     # each sample's rate holds over the period that ends at its timestamp; the last one past the end
     width_s = np.diff(t, prepend=start_s)
     end_s = start_s + block_s * gyr_b.shape[0]
@@ -79,8 +79,8 @@ def test_the_regular_way_gives_the_general_way_s_figures(d: int) -> None:
     t = np.arange(n) * step_s
     rng = np.random.default_rng(d)
     acc, gyr = rng.normal(0.0, 5.0, (n, 3)), rng.normal(0.0, 3.0, (n, 3))
-    gyr_b, acc_b, start_s = block_means(t, acc, gyr, d * step_s)
-    gyr_r, acc_r = regular_block_means(acc, gyr, d)
+    gyr_b, acc_b, start_s = imu_blocks(t, acc, gyr, d * step_s)
+    gyr_r, acc_r = regular_imu_blocks(acc, gyr, d)
     assert np.allclose(gyr_r, gyr_b, atol=1e-9) and np.allclose(acc_r, acc_b, atol=1e-9)
 
     quat_b = Rotation.from_rotvec(np.cumsum(gyr_b, axis=0) * d * step_s).as_quat(scalar_first=True)

@@ -38,7 +38,7 @@ def samples_per_block(period_s: float) -> int:
     return max(1, round(1.0 / (period_s * BEST_BLOCK_HZ)))
 
 
-def block_means(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray,
+def imu_blocks(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray,
                 block_s: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Regular blocks of block_s from samples at any increasing times, for a fixed-step filter.
 
@@ -86,8 +86,8 @@ def block_means(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray,
     return gyr_b, acc_b, start_s
 
 
-def regular_block_means(acc_mps2: np.ndarray, gyr_rps: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
-    """`block_means` for samples at a regular rate, with blocks of d whole samples: the same
+def regular_imu_blocks(acc_mps2: np.ndarray, gyr_rps: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """`imu_blocks` for samples at a regular rate, with blocks of d whole samples: the same
     figures (block k is samples k*d .. k*d+d-1; its accelerometer window is shifted by half a
     block, with half weights at both ends when d is odd), without searching any times."""
     n = acc_mps2.shape[0]
@@ -128,7 +128,7 @@ def _block_arcs(quat_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def interpolate_blocks(quat_b: np.ndarray, start_s: float, block_s: float, t_s: np.ndarray) -> np.ndarray:
     """Orientation at each time t_s (N,) from quat_b (K, 4), the orientation at the end of
-    `block_means`' block k, by normalised linear interpolation along the shorter arc (within a
+    `imu_blocks`' block k, by normalised linear interpolation along the shorter arc (within a
     block the rotation is small, where this equals slerp) -> (N, 4), C-contiguous."""
     q_start, step, _ = _block_arcs(quat_b)
     pos = (np.asarray(t_s, dtype=np.float64) - start_s) / block_s
@@ -144,7 +144,7 @@ def interpolate_blocks(quat_b: np.ndarray, start_s: float, block_s: float, t_s: 
 
 
 def regular_interpolate_blocks(quat_b: np.ndarray, d: int, n: int) -> np.ndarray:
-    """`interpolate_blocks` for the n samples of `regular_block_means`' blocks of d: sample i sits
+    """`interpolate_blocks` for the n samples of `regular_imu_blocks`' blocks of d: sample i sits
     (i+1) mod d samples into block (i+1) // d, so the fractions repeat and nothing is searched."""
     q_start, step, step_sq = _block_arcs(quat_b)
     k = q_start.shape[1]
@@ -162,7 +162,7 @@ def regular_interpolate_blocks(quat_b: np.ndarray, d: int, n: int) -> np.ndarray
 
 def fuse_best(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray) -> np.ndarray:
     """vqf's offline filter (Laidig & Seel 2023; vqf.offlineVQF, 6D, its default parameters) run
-    on blocks of about 1/BEST_BLOCK_HZ (`block_means`: mean rotation rate, accelerometer mean
+    on blocks of about 1/BEST_BLOCK_HZ (`imu_blocks`: mean rotation rate, accelerometer mean
     around the block's end) and interpolated back to every input sample (`interpolate_blocks`).
     Timestamps regular within REGULAR_STEP_TOLERANCE take a faster way to the same figures.
 
@@ -182,14 +182,14 @@ def fuse_best(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray) -> np.
         raise DorsalError("IMU timestamps must increase")
     if np.abs(step_s - mean_step_s).max() <= REGULAR_STEP_TOLERANCE * mean_step_s:
         d = samples_per_block(mean_step_s)
-        gyr_b, acc_b = regular_block_means(acc, gyr, d)
+        gyr_b, acc_b = regular_imu_blocks(acc, gyr, d)
         quat_b = vqf.offlineVQF(gyr_b, acc_b, None, d * mean_step_s)["quat6D"]
         return regular_interpolate_blocks(quat_b, d, t.size)
     median_step_s = float(np.median(step_s))
     if median_step_s <= 0:
         raise DorsalError("IMU timestamps must increase")
     block_s = samples_per_block(median_step_s) * median_step_s
-    gyr_b, acc_b, start_s = block_means(t, acc, gyr, block_s)
+    gyr_b, acc_b, start_s = imu_blocks(t, acc, gyr, block_s)
     quat_b = vqf.offlineVQF(gyr_b, acc_b, None, block_s)["quat6D"]
     return interpolate_blocks(quat_b, start_s, block_s, t)
 
