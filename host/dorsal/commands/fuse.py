@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--imu-csv", metavar="FILE", required=True,
                         help="t_s, ax_mps2, ay_mps2, az_mps2, gx_rps, gy_rps, gz_rps (any rate)")
     parser.add_argument("--filter", choices=["best", "device"], default="best",
-                        help="best: vqf offline on the host; device: the firmware's own filter")
+                        help="best: vqf offline on the host (on ~100 Hz blocks); device: the firmware's own filter")
     parser.add_argument("--out", metavar="FILE", help="CSV to write (default: standard output)")
 
 

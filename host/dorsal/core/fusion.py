@@ -2,7 +2,8 @@
 
 Two fusions, chosen deliberately (DESIGN.md, `dorsal fuse --filter`):
 - ``best``: vqf's offline filter (Laidig & Seel 2023), acausal, with rest and
-  motion bias estimation: the most accurate tilt available here.
+  motion bias estimation, run on ~100 Hz blocks of the input and interpolated
+  back to every sample: the most accurate tilt available here.
 - ``device``: the firmware's own filter run on the host, for consistency with
   what the wearable computes (dorsal.devicefilter, from the firmware work).
 """
@@ -21,32 +22,176 @@ from dorsal.errors import DorsalError
 CSV_COLUMNS = ["t_s", "ax_mps2", "ay_mps2", "az_mps2", "gx_rps", "gy_rps", "gz_rps"]
 
 
-def fuse_best(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray) -> np.ndarray:
-    """vqf offline: t_s (N,) s, acc (N, 3) m/s^2, gyr (N, 3) rad/s -> quaternions (N, 4) sensor->Earth (z up).
+#: vqf runs on blocks of whole samples at about this rate (never faster than the input). On BROAD
+#: (~286 Hz, so blocks of 3 samples at 95 Hz) the mean tilt RMSE is 0.5133 deg against 0.5127 deg
+#: with one sample per block, for about a third of vqf's CPU time (issue 5, bench `fuse`).
+BEST_BLOCK_HZ = 100.0
 
-    Irregular timestamps are resampled onto a regular grid at the median rate and back.
+#: Timestamps whose steps all lie within this share of their mean step are taken as a regular
+#: rate whose jitter is only rounding or clock granularity; anything else (a dropped sample, a
+#: wandering clock) goes the general way, step by step.
+REGULAR_STEP_TOLERANCE = 0.01
+
+
+def samples_per_block(period_s: float) -> int:
+    """How many input samples `fuse_best` puts in one of vqf's blocks at this sample period."""
+    return max(1, round(1.0 / (period_s * BEST_BLOCK_HZ)))
+
+
+def imu_blocks(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray,
+                block_s: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Regular blocks of block_s from samples at any increasing times, for a fixed-step filter.
+
+    Each sample stands for its sensor's mean over the period that ends at its timestamp, the
+    first one over one median period (vqf's convention: sample i's gyroscope turns the
+    orientation from t_(i-1) to t_i). Block k spans [start_s + k*block_s, start_s + (k+1)*block_s];
+    its gyroscope is the mean rate over that span (so the integrated rotation is kept, to first
+    order within a block) and its accelerometer the mean over one block centred on the block's
+    end, the instant of the orientation a filter reports after the block. Past the last sample
+    the last values are held. (Given the samples directly, offlineVQF pairs sample i's
+    accelerometer with the orientation at t_i, half a period early under this model; centring it
+    lowered BROAD's mean tilt RMSE from 0.533 to 0.513 deg.)
+
+    t_s (N,) s; acc_mps2, gyr_rps (N, 3) -> (gyr_rps (K, 3), acc_mps2 (K, 3), start_s), float64,
+    C-contiguous.
     """
     t = np.asarray(t_s, dtype=np.float64)
-    acc = np.ascontiguousarray(acc_mps2, dtype=np.float64)
-    gyr = np.ascontiguousarray(gyr_rps, dtype=np.float64)
+    n = t.size
+    width_s = np.empty(n)
+    width_s[1:] = np.diff(t)
+    width_s[0] = np.median(width_s[1:])
+    start_s = float(t[0] - width_s[0])
+    # time on the last axis: the running integrals are contiguous rows
+    area = np.empty((6, n))
+    area[:3] = np.asarray(gyr_rps).T
+    area[3:] = np.asarray(acc_mps2).T
+    area *= width_s
+    running = np.empty((6, n + 1))
+    running[:, 0] = 0.0
+    np.cumsum(area, axis=1, out=running[:, 1:])
+    k = max(1, int(np.ceil((t[-1] - start_s) / block_s - 1e-9)))
+    # the block edges start_s + j*block_s (gyroscope) and the points half-way between them
+    # (accelerometer), interleaved
+    at_s = start_s + (0.5 * block_s) * np.arange(2 * k + 2)
+    i = np.searchsorted(t, at_s, side="left")
+    np.minimum(i, n - 1, out=i)
+    covered = (at_s - t[i]) / width_s[i] + 1.0  # share of sample i's period before at_s (> 1 past the end)
+    edge, half = i[0::2], i[1::2]
+    gyr_int = running[:3, edge] + area[:3, edge] * covered[0::2]
+    acc_int = running[3:, half] + area[3:, half] * covered[1::2]
+    gyr_b = np.ascontiguousarray(np.diff(gyr_int, axis=1).T)
+    gyr_b /= block_s
+    acc_b = np.ascontiguousarray(np.diff(acc_int, axis=1).T)
+    acc_b /= block_s
+    return gyr_b, acc_b, start_s
+
+
+def regular_imu_blocks(acc_mps2: np.ndarray, gyr_rps: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """`imu_blocks` for samples at a regular rate, with blocks of d whole samples: the same
+    figures (block k is samples k*d .. k*d+d-1; its accelerometer window is shifted by half a
+    block, with half weights at both ends when d is odd), without searching any times."""
+    n = acc_mps2.shape[0]
+    k = -(-n // d)
+    gyr = np.empty((3, k * d))  # time on the last axis, the last sample held past the end
+    gyr[:, :n] = np.asarray(gyr_rps).T
+    gyr[:, n:] = gyr[:, n - 1:n]
+    acc = np.empty((3, k * d + d + 1))
+    acc[:, :n] = np.asarray(acc_mps2).T
+    acc[:, n:] = acc[:, n - 1:n]
+    gyr_b = gyr[:, 0::d].copy()
+    for j in range(1, d):
+        gyr_b += gyr[:, j::d]
+    s = d // 2
+    acc_b = acc[:, s:s + k * d:d].copy()
+    for j in range(1, d):
+        acc_b += acc[:, s + j:s + j + k * d:d]
+    if d % 2:
+        acc_b += 0.5 * (acc[:, s + d:s + d + k * d:d] - acc[:, s:s + k * d:d])
+    gyr_out = np.ascontiguousarray(gyr_b.T)
+    gyr_out /= d
+    acc_out = np.ascontiguousarray(acc_b.T)
+    acc_out /= d
+    return gyr_out, acc_out
+
+
+def _block_arcs(quat_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per block (time on the last axis): the orientation at its start (the first block's start
+    takes its end), the step to its end along the shorter arc, and that step's squared length."""
+    q_end = np.ascontiguousarray(quat_b.T)
+    q_start = np.empty_like(q_end)
+    q_start[:, 0] = q_end[:, 0]
+    q_start[:, 1:] = q_end[:, :-1]
+    q_end *= np.where(np.einsum("ij,ij->j", q_start, q_end) < 0, -1.0, 1.0)
+    step = q_end - q_start
+    return q_start, step, np.einsum("ij,ij->j", step, step)
+
+
+def interpolate_blocks(quat_b: np.ndarray, start_s: float, block_s: float, t_s: np.ndarray) -> np.ndarray:
+    """Orientation at each time t_s (N,) from quat_b (K, 4), the orientation at the end of
+    `imu_blocks`' block k, by normalised linear interpolation along the shorter arc (within a
+    block the rotation is small, where this equals slerp) -> (N, 4), C-contiguous."""
+    q_start, step, _ = _block_arcs(quat_b)
+    pos = (np.asarray(t_s, dtype=np.float64) - start_s) / block_s
+    k = pos.astype(np.intp)
+    np.clip(k, 0, q_start.shape[1] - 1, out=k)
+    frac = np.clip(pos - k, 0.0, 1.0)
+    out = np.take(q_start, k, axis=1)
+    delta = np.take(step, k, axis=1)
+    delta *= frac
+    out += delta
+    out /= np.sqrt(np.einsum("ij,ij->j", out, out))
+    return np.ascontiguousarray(out.T)
+
+
+def regular_interpolate_blocks(quat_b: np.ndarray, d: int, n: int) -> np.ndarray:
+    """`interpolate_blocks` for the n samples of `regular_imu_blocks`' blocks of d: sample i sits
+    (i+1) mod d samples into block (i+1) // d, so the fractions repeat and nothing is searched."""
+    q_start, step, step_sq = _block_arcs(quat_b)
+    k = q_start.shape[1]
+    start_dot_step = np.einsum("ij,ij->j", q_start, step)
+    out = np.empty((4, k * d + 1))  # column m is the orientation m samples after the start
+    out[:, -1] = q_start[:, -1] + step[:, -1]
+    for j in range(d):
+        frac = j / d
+        q = out[:, j:k * d:d]
+        np.multiply(step, frac, out=q)
+        q += q_start
+        q /= np.sqrt(1.0 + 2.0 * frac * start_dot_step + frac * frac * step_sq)
+    return np.ascontiguousarray(out[:, 1:n + 1].T)
+
+
+def fuse_best(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray) -> np.ndarray:
+    """vqf's offline filter (Laidig & Seel 2023; vqf.offlineVQF, 6D, its default parameters) run
+    on blocks of about 1/BEST_BLOCK_HZ (`imu_blocks`: mean rotation rate, accelerometer mean
+    around the block's end) and interpolated back to every input sample (`interpolate_blocks`).
+    Timestamps regular within REGULAR_STEP_TOLERANCE take a faster way to the same figures.
+
+    t_s (N,) s, increasing, any rate; acc_mps2 (N, 3) m/s^2; gyr_rps (N, 3) rad/s
+    -> quaternions (N, 4) w, x, y, z, sensor -> Earth (z up), float64.
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    acc = np.asarray(acc_mps2)
+    gyr = np.asarray(gyr_rps)
     if t.ndim != 1 or acc.shape != (t.size, 3) or gyr.shape != (t.size, 3):
         raise DorsalError("IMU input needs t (N,), acc (N, 3) and gyro (N, 3)")
     if t.size < 2:
         raise DorsalError("IMU input needs at least two samples")
-    dt = float(np.median(np.diff(t)))
-    if dt <= 0:
+    step_s = np.diff(t)
+    mean_step_s = float(t[-1] - t[0]) / (t.size - 1)
+    if mean_step_s <= 0 or step_s.min() < 0:
         raise DorsalError("IMU timestamps must increase")
-    regular = np.allclose(np.diff(t), dt, rtol=0.02, atol=1e-6)
-    if regular:
-        q = vqf.offlineVQF(gyr, acc, None, dt)["quat6D"]
-    else:
-        grid = np.arange(t[0], t[-1] + dt / 2, dt)
-        g = np.stack([np.interp(grid, t, gyr[:, i]) for i in range(3)], axis=1)
-        a = np.stack([np.interp(grid, t, acc[:, i]) for i in range(3)], axis=1)
-        qg = vqf.offlineVQF(np.ascontiguousarray(g), np.ascontiguousarray(a), None, dt)["quat6D"]
-        idx = np.clip(np.searchsorted(grid, t), 0, grid.size - 1)
-        q = qg[idx]
-    return np.asarray(q)
+    if np.abs(step_s - mean_step_s).max() <= REGULAR_STEP_TOLERANCE * mean_step_s:
+        d = samples_per_block(mean_step_s)
+        gyr_b, acc_b = regular_imu_blocks(acc, gyr, d)
+        quat_b = vqf.offlineVQF(gyr_b, acc_b, None, d * mean_step_s)["quat6D"]
+        return regular_interpolate_blocks(quat_b, d, t.size)
+    median_step_s = float(np.median(step_s))
+    if median_step_s <= 0:
+        raise DorsalError("IMU timestamps must increase")
+    block_s = samples_per_block(median_step_s) * median_step_s
+    gyr_b, acc_b, start_s = imu_blocks(t, acc, gyr, block_s)
+    quat_b = vqf.offlineVQF(gyr_b, acc_b, None, block_s)["quat6D"]
+    return interpolate_blocks(quat_b, start_s, block_s, t)
 
 
 def fuse(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray, filter_name: str = "best") -> np.ndarray:
