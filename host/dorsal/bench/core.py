@@ -1,24 +1,22 @@
 """The core pipeline (quaternions -> angles -> activity -> events) on a generated 24-hour 100 Hz day.
 
 The baseline is a plain per-sample Python implementation of the same rules
-(analysis blocks, angles, gait band filter, height integrators, per-second
-activity, slouch hysteresis and sitting bouts), run on a slice of the same day
-in the same run. ``read_floor`` measures only reading the fields the core needs
-from the 64-byte structured samples: the most numpy can do with this layout.
+(dorsal.bench._core_baseline), run on a slice of the same day in the same run.
+``read_floor`` measures only the core's reading of what it needs from the
+64-byte structured samples.
 Times are the process's CPU time (one thread), so other work on the machine
 does not count against either side.
 """
 
 from __future__ import annotations
 
-import math
 import time
 import tracemalloc
 from typing import Any
 
 import numpy as np
-from scipy.signal import butter
 
+from dorsal.bench._core_baseline import per_sample_baseline
 from dorsal.core import Analyzer, Settings, analyze
 from dorsal.core.pipeline import ANALYSIS_RATE_HZ, BATCH_CHUNK, read_blocks
 from dorsal.decode import SAMPLE_DTYPE
@@ -46,74 +44,6 @@ def generate_day(duration_s: float, seed: int = 0) -> np.ndarray:
     s["az_mps2"] = 9.81 * np.sin(flex) + rng.normal(0, 0.05, n)
     s["gx_rps"] = rng.normal(0, 0.01, n)
     return s
-
-
-def per_sample_baseline(s: np.ndarray, settings: Settings) -> int:
-    """The main rules, one sample at a time in plain Python floats (columns are turned into lists
-    first), with the core's own analysis blocks: every sample's acceleration is summed into its block
-    of four; at the end of each block, the angles, gait band, height integrators, per-second activity,
-    slouch hysteresis and sitting bouts. Returns the number of events."""
-    d = max(1, int(RATE_HZ // ANALYSIS_RATE_HZ))
-    rate = RATE_HZ / d
-    sos = butter(2, [0.8, 3.0], btype="band", fs=rate, output="sos")
-    zf = [[0.0, 0.0] for _ in sos]
-    dt = 1 / rate
-    lam = math.exp(-dt)
-    v = h = 0.0
-    sec = -1
-    acc_flex = acc_band = 0.0
-    count = 0
-    slouch_on = False
-    sitting_start = None
-    events = 0
-    sx = sy = sz = 0.0
-    cols = {k: s[k].tolist() for k in ("qw", "qx", "qy", "qz", "ax_mps2", "ay_mps2", "az_mps2", "t_s")}
-    qw, qx, qy, qz = cols["qw"], cols["qx"], cols["qy"], cols["qz"]
-    ax, ay, az, ts = cols["ax_mps2"], cols["ay_mps2"], cols["az_mps2"], cols["t_s"]
-    for i in range(s.size):
-        sx += ax[i]
-        sy += ay[i]
-        sz += az[i]
-        if i % d != d - 1:
-            continue
-        w, x, y, z = qw[i], qx[i], qy[i], qz[i]
-        # body Y (sensor Y) and Z in Earth coordinates
-        yx, yy, yz = 2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x)
-        zx, zy = 2 * (x * z + w * y), 2 * (y * z - w * x)
-        nz = math.hypot(zx, zy) or 1e-9
-        fx, fy = -zy / nz, zx / nz
-        flex = math.degrees(math.atan2(yx * fx + yy * fy, yz))
-        a = math.sqrt(sx * sx + sy * sy + sz * sz) / d
-        sx = sy = sz = 0.0
-        for k, (b0, b1, b2, _, a1, a2) in enumerate(sos):
-            out = b0 * a + zf[k][0]
-            zf[k][0] = b1 * a - a1 * out + zf[k][1]
-            zf[k][1] = b2 * a - a2 * out
-            a = out
-        v = lam * v + (a - 9.81) * dt
-        h = lam * h + v * dt
-        k2 = int(ts[i])
-        if k2 != sec and count:
-            mflex = acc_flex / count
-            walking = math.sqrt(acc_band / count) > settings.walking_band_rms_mps2
-            sitting = not walking
-            if sitting and mflex > settings.slouch_threshold_deg:
-                slouch_on = True
-            elif mflex < settings.slouch_threshold_deg - settings.slouch_hysteresis_deg:
-                slouch_on = False
-            if sitting and sitting_start is None:
-                sitting_start = sec
-            elif not sitting and sitting_start is not None:
-                events += sec - sitting_start > settings.sitting_bout_max_s
-                sitting_start = None
-            events += slouch_on
-            acc_flex = acc_band = 0.0
-            count = 0
-        sec = k2
-        acc_flex += flex
-        acc_band += a * a
-        count += 1
-    return events
 
 
 def read_floor(s: np.ndarray) -> float:
@@ -144,9 +74,10 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     tracemalloc.stop()
     base_n = min(day.size, 150_000)
     base_rate = 0.0
-    for _ in range(2):  # the better of two, as for the pipeline
+    r_bs = result.calibration.body_to_sensor()
+    for _ in range(3):  # the best of three, as for the pipeline
         t0 = time.process_time()
-        per_sample_baseline(day[:base_n], Settings())
+        per_sample_baseline(day[:base_n], Settings(), r_bs, RATE_HZ)
         base_rate = max(base_rate, base_n / (time.process_time() - t0))
     floor = read_floor(day)
     # streaming memory: the analyzer's own buffers after a long live feed stay bounded

@@ -52,33 +52,24 @@ def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: 
     return sup, right, (r[6], r[7], r[8])
 
 
-def posture_angles(
-    sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], rate_hz: float, reference_s: float,
-    state: AngleState,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(flexion, lateral, rotation, inclination, side) in deg, each float32 (N,), from body_axes().
-
-    side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
-    lying on a side makes the heading-based angles degenerate, so it is reported on its own.
-    rate_hz is the rate of these samples (the heading reference filter's design rate).
-    """
+def _tilt(sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], out: np.ndarray) -> None:
+    """Flexion, lateral, inclination, side (deg) and heading (rad) of the pieces' axes into out (5, n)."""
     y0, y1, y2 = sup
     # right axis projected on the horizontal, and anterior = up x right (both horizontal unit vectors)
     inv = np.float32(1.0) / np.maximum(np.sqrt(right[0] * right[0] + right[1] * right[1]), np.float32(1e-9))
     rx, ry = right[0] * inv, right[1] * inv
     y_fwd = y1 * rx - y0 * ry  # superior axis on the anterior direction (-ry, rx)
-    flexion = np.arctan2(y_fwd, y2)
-    flexion *= DEG
-    lateral = np.arctan2(y0 * rx + y1 * ry, np.sqrt(y_fwd * y_fwd + y2 * y2))
-    lateral *= DEG
-    inclination = np.arccos(np.clip(y2, -1.0, 1.0))
-    inclination *= DEG
-    side = np.arcsin(np.clip(right[2], -1.0, 1.0))
-    side *= DEG
+    np.multiply(np.arctan2(y_fwd, y2), DEG, out=out[0])
+    np.multiply(np.arctan2(y0 * rx + y1 * ry, np.sqrt(y_fwd * y_fwd + y2 * y2)), DEG, out=out[1])
+    np.multiply(np.arccos(np.clip(y2, -1.0, 1.0)), DEG, out=out[2])
+    np.multiply(np.arcsin(np.clip(right[2], -1.0, 1.0)), DEG, out=out[3])
+    np.arctan2(rx, -ry, out=out[4])  # anterior direction (-ry, rx)
 
-    heading = np.arctan2(rx, -ry)  # anterior direction (-ry, rx)
+
+def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: AngleState) -> np.ndarray:
+    """Axial rotation (deg, right +) of the headings (rad) against their slowly following reference."""
     if heading.size == 0:
-        return flexion, lateral, heading, inclination, side
+        return heading.copy()
     # unwrap against the last heading of the previous chunk (float64 keeps whole turns exact all day)
     first = float(heading[0]) if state.last_heading_rad is None else state.last_heading_rad
     step = np.diff(heading, prepend=np.float32(first % TWO_PI - TWO_PI * (first % TWO_PI > np.pi)))
@@ -92,5 +83,31 @@ def posture_angles(
         state.zi = lfilter_zi(b, a) * unwrapped[0]
     ref, state.zi = lfilter(b, a, unwrapped, zi=state.zi)
     # turning right lowers the heading (z up, counter-clockwise +)
-    rotation = ((ref - unwrapped) * (180.0 / np.pi)).astype(np.float32)
-    return flexion, lateral, rotation, inclination, side
+    return ((ref - unwrapped) * (180.0 / np.pi)).astype(np.float32)
+
+
+def posture_angles(
+    sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], rate_hz: float, reference_s: float,
+    state: AngleState,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(flexion, lateral, rotation, inclination, side) in deg, each float32 (N,), from body_axes().
+
+    side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
+    lying on a side makes the heading-based angles degenerate, so it is reported on its own.
+    rate_hz is the rate of these samples (the heading reference filter's design rate).
+    """
+    out = np.empty((5, sup[0].size), np.float32)
+    _tilt(sup, right, out)
+    return out[0], out[1], _rotation(out[4], rate_hz, reference_s, state), out[2], out[3]
+
+
+def quaternion_angles(
+    w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray, rate_hz: float,
+    reference_s: float, state: AngleState,
+) -> tuple[np.ndarray, ...]:
+    """body_axes() then posture_angles(): (flexion, lateral, rotation, inclination, side, vertical row
+    r20, r21, r22), each float32 (N,), the angles written straight into one array."""
+    out = np.empty((5, w.size), np.float32)
+    sup, right, vert = body_axes(w, x, y, z, r_bs)
+    _tilt(sup, right, out)
+    return (out[0], out[1], _rotation(out[4], rate_hz, reference_s, state), out[2], out[3], *vert)

@@ -15,8 +15,9 @@ by sampling), and the mean acceleration of its D samples (a boxcar of 4 at
 100 Hz has its nulls at 25 and 50 Hz, the frequencies that would fold onto the
 gait band). Blocks count from the first sample, and a block cut by a chunk
 boundary carries its acceleration over, so chunking still changes nothing.
-Reading 64-byte structured samples is the cost numpy cannot avoid; sampling
-the fields a block needs reads a quarter of them.
+Reading the 64-byte structured samples is the one cost that grows with the
+sample rate (read_blocks): every record is touched once for its acceleration,
+and the block's last record gives the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from scipy.signal import butter, lfilter, lfilter_zi
 
 from dorsal.core import quaternion as quat
 from dorsal.core.activity import ACT, ACTIVITIES, ActivityClassifier, SecondFeatures
-from dorsal.core.angles import AngleState, body_axes, posture_angles
+from dorsal.core.angles import AngleState, quaternion_angles
 from dorsal.core.calibration import Calibration, capture
 from dorsal.core.runs import Run, RunTracker
 from dorsal.core.settings import Settings
@@ -52,6 +53,10 @@ _WORDS = SAMPLE_DTYPE.itemsize // 4
 _F_WORD, _STATUS_WORD = _word("qw"), _word("status")
 _ACC = _word("ax_mps2") - _F_WORD  # the acceleration's place among the ten float32 fields
 _T_WORD64 = SAMPLE_DTYPE.fields["t_s"][1] // 8
+#: The accelerations as complex64 pairs: (ax, ay) and (az, gx). Adding the pairs adds each float32 lane,
+#: so one long one-dimensional pass sums two axes (numpy's loops over a 3-wide row cost ~3x more).
+_ACC_PAIR = SAMPLE_DTYPE.fields["ax_mps2"][1] // 8
+assert SAMPLE_DTYPE.fields["ax_mps2"][1] % 8 == 0
 assert SAMPLE_DTYPE.itemsize % 8 == 0 and SAMPLE_DTYPE.fields["t_s"][1] % 8 == 0
 assert [_word(f) for f in QUAT_FIELDS + ACC_FIELDS + GYRO_FIELDS] == list(range(_F_WORD, _F_WORD + 10))
 assert _STATUS_WORD == _F_WORD + 10 and SAMPLE_DTYPE.fields["status"][1] % 4 == 0
@@ -188,38 +193,43 @@ def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndar
     """The n_blocks >= 1 blocks of d samples ending in s at first, first + d, ...; carry: (3, k) the
     accelerations of the first block's samples from an earlier chunk.
 
-    Records are read as 32-bit words, piece by piece so that both passes find them in the cache: the
-    blocks' acceleration sums take every record once, and one strided copy takes the rest of what the
-    core needs from each block's last record, already turned into contiguous rows.
+    Records are read piece by piece so that both passes find them in the cache: the blocks'
+    acceleration sums take every record once (as complex64 pairs), and one strided copy of 32-bit words
+    takes the rest of what the core needs from each block's last record, already turned into rows.
     """
     s = np.ascontiguousarray(s)
     u = s.view(np.uint32).reshape(s.size, _WORDS)
     f = u.view(np.float32)
+    pairs = s.view(np.complex64).reshape(s.size, _WORDS // 2)
     t64 = s.view(np.float64).reshape(s.size, _WORDS // 2)[:, _T_WORD64]
     words = np.empty((11, n_blocks), np.uint32)  # the ten float32 fields, then the status word
     t_s = np.empty(n_blocks)
-    acc = np.empty((3, n_blocks), np.float32)
+    xy = np.empty(n_blocks, np.complex64)  # acceleration sums, x + iy
+    zg = np.empty(n_blocks, np.complex64)  # z + i(gyro x, unused)
     a = _F_WORD + _ACC
-    acc[:, 0] = carry.sum(axis=1, dtype=np.float32) + f[: first + 1, a : a + 3].sum(axis=0, dtype=np.float32)
+    acc0 = carry.sum(axis=1, dtype=np.float32) + f[: first + 1, a : a + 3].sum(axis=0, dtype=np.float32)
     words[:, 0], t_s[0] = u[first, _F_WORD : _F_WORD + 11], t64[first]
     step = max(1, _PIECE // d)
-    for b0 in range(1, n_blocks, step):
-        b1 = min(n_blocks, b0 + step)
-        lo, hi = first + 1 + (b0 - 1) * d, first + 1 + (b1 - 1) * d
-        v = f[lo:hi].reshape(b1 - b0, d, _WORDS)
-        out = acc[:, b0:b1].T
-        if d == 1:
-            out[...] = v[:, 0, a : a + 3]
-        else:
-            np.add(v[:, 0, a : a + 3], v[:, 1, a : a + 3], out=out)
-            for j in range(2, d):
-                out += v[:, j, a : a + 3]
-        words[:, b0:b1] = u[lo + d - 1 : hi : d, _F_WORD : _F_WORD + 11].T
-        t_s[b0:b1] = t64[lo + d - 1 : hi : d]
+    with np.errstate(all="ignore"):  # the gyro lane may hold anything
+        for b0 in range(1, n_blocks, step):
+            b1 = min(n_blocks, b0 + step)
+            lo, hi = first + 1 + (b0 - 1) * d, first + 1 + (b1 - 1) * d
+            piece = pairs[lo:hi]
+            for out, k in ((xy[b0:b1], _ACC_PAIR), (zg[b0:b1], _ACC_PAIR + 1)):
+                if d == 1:
+                    out[...] = piece[:, k]
+                else:
+                    np.add(piece[0::d, k], piece[1::d, k], out=out)
+                    for j in range(2, d):
+                        out += piece[j::d, k]
+            words[:, b0:b1] = u[lo + d - 1 : hi : d, _F_WORD : _F_WORD + 11].T
+            t_s[b0:b1] = t64[lo + d - 1 : hi : d]
+    acc = words[_ACC : _ACC + 3].view(np.float32)
+    acc[:, 0] = acc0
+    acc[0, 1:], acc[1, 1:], acc[2, 1:] = xy.real[1:], xy.imag[1:], zg.real[1:]
     if d > 1:
         acc *= np.float32(1.0 / d)
     floats = words[:10].view(np.float32)
-    floats[_ACC : _ACC + 3] = acc
     status = words[10]
     if sys.byteorder != "little":  # the status bits are the word's first two bytes
         status = status >> 16
@@ -341,7 +351,9 @@ class Analyzer:
 
     # ------------------------------------------------------------------ feeding
 
-    def feed(self, chunk: np.ndarray) -> Update:
+    def feed(self, chunk: np.ndarray, ends_second: bool = False) -> Update:
+        """Analyse a chunk of samples. The chunk's last second waits for the next chunk (it may go on),
+        unless ends_second says the next sample, if any, belongs to a later second."""
         if chunk.dtype != SAMPLE_DTYPE:
             raise TypeError("Analyzer.feed takes SAMPLE_DTYPE arrays (dorsal.decode)")
         if chunk.size == 0:
@@ -360,10 +372,11 @@ class Analyzer:
                 return _empty_update(self.live)
             self._set_calibration(cal or Calibration())
             self._pending, chunk = np.zeros(0, SAMPLE_DTYPE), buf
-        return self._take_seconds(chunk)
+        return self._take_seconds(chunk, ends_second)
 
-    def _take_seconds(self, chunk: np.ndarray) -> Update:
-        """Process the complete seconds of pending + chunk; keep the last (maybe incomplete) second.
+    def _take_seconds(self, chunk: np.ndarray, ends_second: bool = False) -> Update:
+        """Process the complete seconds of pending + chunk; keep the last (maybe incomplete) second,
+        or process it too when the caller knows it is complete.
 
         Whole seconds are found by bisection, and only the pending second is copied together with the
         head of the chunk, so a large chunk is never copied.
@@ -379,7 +392,7 @@ class Analyzer:
                 return _empty_update(self.live)
             updates.append(self._process(np.concatenate([self._pending, chunk[:j]])))
             chunk, t = chunk[j:], t[j:]
-        m = _first_from(t, origin, int(np.floor(t[-1] - origin)))
+        m = chunk.size if ends_second else _first_from(t, origin, int(np.floor(t[-1] - origin)))
         if m:
             updates.append(self._process(chunk[:m]))
         self._pending = chunk[m:].copy()
@@ -472,15 +485,14 @@ class Analyzer:
         t, w, x, y, z, ax, ay, az, gyro, settling = blocks
         st = self.settings
         assert self._r_bs is not None
-        sup, right, vert = body_axes(w, x, y, z, self._r_bs)
-        flex, lat, rot, incl, side = posture_angles(sup, right, self.analysis_rate_hz, st.twist_reference_s,
-                                                    self._angle_state)
+        flex, lat, rot, incl, side, v0, v1, v2 = quaternion_angles(w, x, y, z, self._r_bs, self.analysis_rate_hz,
+                                                                   st.twist_reference_s, self._angle_state)
 
         amag = np.sqrt(ax * ax + ay * ay + az * az)
         if self._walk_zi is None:
             self._walk_zi = lfilter_zi(*self._walk_ba) * amag[0]
         band, self._walk_zi = lfilter(*self._walk_ba, amag, zi=self._walk_zi)
-        a_vert = vert[0] * ax + vert[1] * ay + vert[2] * az - np.float32(GRAVITY_MPS2)
+        a_vert = v0 * ax + v1 * ay + v2 * az - np.float32(GRAVITY_MPS2)
         # While the device's fusion settles (after power-up, status bit) its vertical is still
         # swinging in: no height change can be read from it. Those samples hold the last settled
         # value (carried between chunks); before the first one the height filter waits.
@@ -681,7 +693,16 @@ def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: 
             rate_hz: float | None = None) -> Analysis:
     """Whole-recording analysis (the same code path as streaming, in one chunk)."""
     a = Analyzer(settings, calibration, rate_hz or rate_of(samples), keep_timeline=True)
-    # Chunks bound the temporaries (streaming equals batch, so the result is the same).
-    for i in range(0, samples.size, BATCH_CHUNK):
-        a.feed(samples[i : i + BATCH_CHUNK])
+    # Chunks bound the temporaries (streaming equals batch, so the result is the same). They are cut at
+    # whole seconds, so each is analysed in one pass with nothing left waiting.
+    t, n, i = samples["t_s"], samples.size, 0
+    while i < n:
+        j = min(n, i + BATCH_CHUNK)
+        cut = i + _first_from(t[i:], float(t[0]), int(np.floor(t[j] - t[0]))) if j < n else n
+        if cut > i and j < n:
+            a.feed(samples[i:cut], ends_second=True)
+            i = cut
+        else:
+            a.feed(samples[i:j])
+            i = j
     return a.finish()
