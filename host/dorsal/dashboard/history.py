@@ -4,8 +4,8 @@ What `dorsal report` (and the dashboard's report screen) shows for today comes
 from the store; a live session adds its running figures there: per-second
 activity rows and the core's events, turned into ``DayFigures`` the same way
 a recording's analysis is (dorsal.report.figures). Writes go through the
-store's BackgroundWriter, so they never block the screen; only today's
-figures are held, so memory stays flat.
+store's BackgroundWriter, so they never block the screen; only the last few
+days' figures are held, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from dorsal.report.figures import DayFigures, StretchDone, local_day
 
 #: device seconds between writes of the running figures (events are written as they come)
 FLUSH_EVERY_S = 30.0
+#: Days held at once: a bout or event that began before midnight still closes into its own day.
+KEEP_DAYS = 3
 
 
 class SessionHistory:
@@ -34,13 +36,18 @@ class SessionHistory:
         self._last_flush_s: float | None = None
 
     def _day(self, t_unix_s: float) -> DayFigures:
+        """The held figures of t's day. Each day's figures are written whole (the store replaces them),
+        so a day is never started afresh while held: an event that began yesterday, closing after
+        midnight, adds to yesterday's figures. Beyond KEEP_DAYS the oldest is written and let go."""
         key = local_day(t_unix_s)
-        if key not in self.days:
-            # a new day: yesterday's share is written one last time, then forgotten
-            self.flush()
-            self.days = {key: DayFigures(day=key, sitting_limit_s=self.sitting_limit_s,
-                                         twist_limit_per_day=self.twist_limit_per_day)}
-        return self.days[key]
+        fig = self.days.get(key)
+        if fig is None:
+            fig = self.days[key] = DayFigures(day=key, sitting_limit_s=self.sitting_limit_s,
+                                              twist_limit_per_day=self.twist_limit_per_day)
+            if len(self.days) > KEEP_DAYS:
+                self.flush()
+                del self.days[min(self.days)]
+        return fig
 
     def seconds(self, t_unix_s: np.ndarray, activity: np.ndarray) -> None:
         """Per-second rows of the core's timeline: wall-clock times (s), activity codes (dorsal.core.ACTIVITIES)."""
