@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
+
 from dorsal.core import Settings, analyze
 from dorsal.dashboard.app import make_app
 from dorsal.dashboard.screens.main import MainScreen
@@ -26,6 +28,11 @@ def _session() -> list[Segment]:
 
 def test_report_key_shows_today_with_the_watched_session_and_this_week(recording, replay, dorsal_home, screen_text,
                                                                       wait_for) -> None:  # type: ignore[no-untyped-def]
+    now = dt.datetime.now()
+    if (now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1) - now).total_seconds() < 900:
+        # the replayed session's 7.5 min of wall-clock time would straddle midnight, and today's report
+        # holds only its share of it (test_history_midnight covers that case)
+        pytest.skip("within 15 min of local midnight: the session would straddle two days")
     asyncio.run(_report_today_and_week(recording, replay, screen_text, wait_for))
 
 
