@@ -72,7 +72,9 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
         return heading.copy()
     # unwrap against the last heading of the previous chunk (float64 keeps whole turns exact all day)
     first = float(heading[0]) if state.last_heading_rad is None else state.last_heading_rad
-    step = np.diff(heading, prepend=np.float32(first % TWO_PI - TWO_PI * (first % TWO_PI > np.pi)))
+    step = np.empty_like(heading)
+    step[0] = heading[0] - np.float32(first % TWO_PI - TWO_PI * (first % TWO_PI > np.pi))
+    np.subtract(heading[1:], heading[:-1], out=step[1:])
     step -= np.float32(TWO_PI) * np.round(step * np.float32(1.0 / TWO_PI))
     unwrapped = np.cumsum(step, dtype=np.float64)
     unwrapped += first
@@ -83,7 +85,9 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
         state.zi = lfilter_zi(b, a) * unwrapped[0]
     ref, state.zi = lfilter(b, a, unwrapped, zi=state.zi)
     # turning right lowers the heading (z up, counter-clockwise +)
-    return ((ref - unwrapped) * (180.0 / np.pi)).astype(np.float32)
+    ref -= unwrapped
+    ref *= 180.0 / np.pi
+    return ref.astype(np.float32)
 
 
 def posture_angles(
