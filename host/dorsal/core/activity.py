@@ -44,8 +44,10 @@ class ActivityClassifier:
 
     def classify(self, f: SecondFeatures) -> np.ndarray:
         st = self.settings
-        # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly).
-        inclined = f.inclination_deg > st.lying_inclination_deg
+        # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly);
+        # reclined backward, less inclination suffices (one does not sit leaning back that far).
+        inclined = (f.inclination_deg > st.lying_inclination_deg) | (
+            (f.inclination_deg > st.lying_reclined_deg) & (f.flexion_max_deg < 0.0))
         hist = np.concatenate([self._inclined, inclined])
         lying = inclined & hist[1:-1] & hist[:-2]
         self._inclined = hist[-2:]

@@ -39,8 +39,13 @@ class Settings:
     #: Time constant of the heading reference that twists are measured against (yaw drifts without a
     #: magnetometer, so twists are measured against a recent baseline; FACTS.md).
     twist_reference_s: float = 20.0
-    #: Trunk inclination beyond this is lying.
+    #: Trunk inclination beyond this (held 3 s) is lying.
     lying_inclination_deg: float = 60.0
+    #: Reclined backward (the whole second behind the neutral) beyond this inclination is lying as well: on
+    #: UMAFall's beds, propped on pillows, the chest lay back only 53-58 deg; seated, an office chair reclines
+    #: the trunk ~12-22 deg and leaning back over a chair back less than 40 deg. Forward, a held bend to
+    #: 50-60 deg is not lying, so forward the lying_inclination_deg applies.
+    lying_reclined_deg: float = 50.0
     #: RMS of the 0.8-3 Hz band of |acceleration| above this, in m/s^2, is walking.
     walking_band_rms_mps2: float = 0.9
     #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
