@@ -2,10 +2,11 @@
 
 Static tilt does not separate sitting from standing (SEED_NOTES.md), so the
 posture between walking and lying is remembered from the last transition:
-a stand-to-sit (the chest drops while the trunk leans forward) or a
-sit-to-stand (it rises, leaning forward, and ends upright). The classifier
-carries its state between calls, so any chunking of the seconds gives the
-same result.
+a stand-to-sit (the chest drops while the trunk leans forward, and the wearer
+then settles in a seated posture; a fall or a jog drops the chest too but does
+not settle so) or a sit-to-stand (it rises, leaning forward, and ends
+upright). The classifier carries its state between calls, so any chunking of
+the seconds gives the same result.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ class SecondFeatures:
     settling: np.ndarray  #: the device's fusion was settling during the second (bool)
 
 
+_NONE = -(1 << 40)  # "no such second yet" for the last-event indices carried between calls
+
+
+def _last(mask: np.ndarray, carried: int) -> np.ndarray:
+    """Index of the last second up to each one where mask holds (the carried index before any)."""
+    return np.maximum.accumulate(np.where(mask, np.arange(mask.size), carried))
+
+
 class ActivityClassifier:
     """Streaming per-second activity codes (indices into ACTIVITIES)."""
 
@@ -41,9 +50,14 @@ class ActivityClassifier:
         self._energetic = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
         self._inclined = np.zeros(2, dtype=bool)  # inclination of the last two seconds
         self._posture = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
+        # indices relative to the next call's first second: the last drop, the last event that voids it
+        self._drop = _NONE
+        self._void = _NONE
+        self._settled_run = 0  # settled seconds in a row up to the last second
 
     def classify(self, f: SecondFeatures) -> np.ndarray:
         st = self.settings
+        n = f.inclination_deg.size
         # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly);
         # reclined backward, less inclination suffices (one does not sit leaning back that far).
         inclined = (f.inclination_deg > st.lying_inclination_deg) | (
@@ -65,7 +79,20 @@ class ActivityClassifier:
         # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
         upright = f.flexion_min_deg < st.stand_up_flexion_max_deg
         up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
-        code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
+        # A drop becomes a sit-down once the wearer settles in a seated posture soon after it; lying,
+        # walking or standing up void it first.
+        settled = ((f.band_rms_mps2 < st.settled_band_rms_mps2) & (f.inclination_deg < st.seated_inclination_max_deg)
+                   & ~lying & ~walking & ~f.settling)
+        i = np.arange(n)
+        run = i - _last(~settled, -1 - self._settled_run)
+        drop = _last(down, self._drop)
+        void = _last(lying | walking | up, self._void)
+        after = i - drop
+        sat = (drop > void) & (run >= st.sit_settle_s) & (after >= st.sit_settle_s) & (after <= st.sit_settle_within_s)
+        self._settled_run = int(run[-1]) if n else self._settled_run
+        self._drop = int(drop[-1]) - n if n else self._drop
+        self._void = int(void[-1]) - n if n else self._void
+        code = np.where(lying, 3, np.where(walking | up, 2, np.where(sat, 1, 0)))
         last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture)
         self._posture = int(posture[-1])

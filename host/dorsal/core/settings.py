@@ -42,9 +42,9 @@ class Settings:
     #: Trunk inclination beyond this (held 3 s) is lying.
     lying_inclination_deg: float = 60.0
     #: Reclined backward (the whole second behind the neutral) beyond this inclination is lying as well: on
-    #: UMAFall's beds, propped on pillows, the chest lay back only 53-58 deg; seated, an office chair reclines
-    #: the trunk ~12-22 deg and leaning back over a chair back less than 40 deg. Forward, a held bend to
-    #: 50-60 deg is not lying, so forward the lying_inclination_deg applies.
+    #: UMAFall's beds the chest lay back only ~50-60 deg in 5 of 21 trials, while the simulator's reclining
+    #: office chair tilts the trunk back 12-22 deg and its deepest standing back leans reach 28-38 deg.
+    #: Forward, a bend held at 50-60 deg is not lying, so forward the lying_inclination_deg applies.
     lying_reclined_deg: float = 50.0
     #: RMS of the 0.8-3 Hz band of |acceleration| above this, in m/s^2, is walking.
     walking_band_rms_mps2: float = 0.9
@@ -61,6 +61,21 @@ class Settings:
     #: less flexed than habitual sitting (SEED_NOTES.md), while a reach from a slouched seat returns to
     #: the slouch. The slouch threshold's value, so a stand-up is never read into a slouched posture.
     stand_up_flexion_max_deg: float = 10.0
+    #: A drop is a sit-down only once the wearer has settled: this many seconds in a row of a seated
+    #: posture (inclination below seated_inclination_max_deg, gait band below settled_band_rms_mps2) with
+    #: no lying, walking or standing up before. A fall drops faster and ends lying; jogging and hopping jolt
+    #: like a landing on a seat but keep their energy (on UMAFall 88% of forward falls and ~50% of jogging
+    #: and hopping trials read a sitting period without this). 1 s: 2 s lost a further sitting trial
+    #: whose subject sat down at the end of the recording.
+    sit_settle_s: float = 1.0
+    #: ...within this long after the drop (the seat is reached ~1-2 s into a 2-3 s stand-to-sit).
+    sit_settle_within_s: float = 6.0
+    #: Gait-band RMS (m/s^2) below this is settled: UMAFall's seated seconds read ~0.05-0.3, its walking
+    #: ~0.6-2 (the walking threshold is walking_band_rms_mps2).
+    settled_band_rms_mps2: float = 0.35
+    #: Inclination (deg) above this is not a seated posture (the stretch episodes count more than 45 deg
+    #: with lying).
+    seated_inclination_max_deg: float = 45.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).
