@@ -3,8 +3,8 @@
 Static tilt does not separate sitting from standing (SEED_NOTES.md), so the
 posture between walking and lying is remembered from the last transition:
 a stand-to-sit (the chest drops while the trunk leans forward, and the wearer
-then settles in a seated posture; a fall or a jog drops the chest too but does
-not settle so) or a sit-to-stand (it rises, leaning forward, and ends
+then settles in a seated posture; a fall, a bend or a jog drops the chest too
+but does not settle so) or a sit-to-stand (it rises, leaning forward, and ends
 upright). The classifier carries its state between calls, so any chunking of
 the seconds gives the same result.
 """
@@ -34,6 +34,9 @@ class SecondFeatures:
     settling: np.ndarray  #: the device's fusion was settling during the second (bool)
 
 
+#: The height transient lags the movement (two leaky integrators of 1 s, pipeline.HEIGHT_TAU_S): a drop
+#: read this many seconds after a held bend is the bend's own, read while the trunk comes back up.
+HEIGHT_LAG_S = 2
 _NONE = -(1 << 40)  # "no such second yet" for the last-event indices carried between calls
 
 
@@ -54,6 +57,8 @@ class ActivityClassifier:
         self._drop = _NONE
         self._void = _NONE
         self._settled_run = 0  # settled seconds in a row up to the last second
+        self._bent_run = 0  # seconds bent past bend_inclination_deg in a row up to the last second
+        self._held = _NONE  # the last second of a held bend
 
     def classify(self, f: SecondFeatures) -> np.ndarray:
         st = self.settings
@@ -80,16 +85,22 @@ class ActivityClassifier:
         upright = f.flexion_min_deg < st.stand_up_flexion_max_deg
         up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
         # A drop becomes a sit-down once the wearer settles in a seated posture soon after it; lying,
-        # walking or standing up void it first.
+        # walking, standing up or a held bend void it first (and the drop read while coming up from
+        # the bend, HEIGHT_LAG_S).
         settled = ((f.band_rms_mps2 < st.settled_band_rms_mps2) & (f.inclination_deg < st.seated_inclination_max_deg)
                    & ~lying & ~walking & ~f.settling)
         i = np.arange(n)
         run = i - _last(~settled, -1 - self._settled_run)
+        bent = f.inclination_deg > st.bend_inclination_deg
+        bent_run = i - _last(~bent, -1 - self._bent_run)
+        held = _last(bent_run >= st.bend_hold_s, self._held)  # the last second of a held bend
         drop = _last(down, self._drop)
-        void = _last(lying | walking | up, self._void)
+        void = _last(lying | walking | up | (i - held <= HEIGHT_LAG_S), self._void)
         after = i - drop
         sat = (drop > void) & (run >= st.sit_settle_s) & (after >= st.sit_settle_s) & (after <= st.sit_settle_within_s)
         self._settled_run = int(run[-1]) if n else self._settled_run
+        self._bent_run = int(bent_run[-1]) if n else self._bent_run
+        self._held = int(held[-1]) - n if n else self._held
         self._drop = int(drop[-1]) - n if n else self._drop
         self._void = int(void[-1]) - n if n else self._void
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(sat, 1, 0)))

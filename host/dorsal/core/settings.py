@@ -76,6 +76,13 @@ class Settings:
     #: Inclination (deg) above this is not a seated posture (the stretch episodes count more than 45 deg
     #: with lying).
     seated_inclination_max_deg: float = 45.0
+    #: A drop followed by the trunk held past this inclination is a bend (or a fall), not a sit-down...
+    bend_inclination_deg: float = 45.0
+    #: ...for this many seconds in a row: a sit-down's lean comes back as the seat takes the weight, a bend
+    #: holds it while the hands reach down. On UMAFall, 10 of the 12 bends read as sit-downs held past
+    #: 45 deg for 2-4 s, while sit-downs (leaning up to ~75 deg) stayed past it for 1 s at most in all but
+    #: one trial; the simulator's pick-up bends 65-85 deg for ~2.5-4 s.
+    bend_hold_s: float = 2.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).
