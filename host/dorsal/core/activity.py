@@ -50,7 +50,7 @@ class ActivityClassifier:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._energetic = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
+        self._energetic = np.zeros(3, dtype=bool)  # gait energy of the last three seconds
         self._inclined = np.zeros(2, dtype=bool)  # inclination of the last two seconds
         self._posture = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
         # indices relative to the next call's first second: the last drop, the last event that voids it
@@ -70,11 +70,14 @@ class ActivityClassifier:
         hist = np.concatenate([self._inclined, inclined])
         lying = inclined & hist[1:-1] & hist[:-2]
         self._inclined = hist[-2:]
-        # Walking: gait-band energy for 3 seconds in a row (a sit-down's jolt lasts one second).
+        # Walking: gait-band energy in 3 of the last 4 seconds (a sit-down's jolt lasts one second; a slow
+        # walker's steps dip below the threshold now and then: UMAFall's slowest walks read 0.6-1.3 m/s^2).
         energetic = (f.band_rms_mps2 > st.walking_band_rms_mps2) & ~lying
         history = np.concatenate([self._energetic, energetic])
-        walking = energetic & history[1:-1] & history[:-2]
-        self._energetic = history[-2:]
+        k = energetic.size
+        count = history[3:].astype(int) + history[2:-1] + history[1:-2] + history[:k]
+        walking = energetic & (count >= 3)
+        self._energetic = history[-3:]
         # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
         # arm movements and stopping after a walk move the chest up and down without that lean.
         h_lo, h_hi = f.height_lo_m, f.height_hi_m

@@ -46,7 +46,7 @@ class Settings:
     #: office chair tilts the trunk back 12-22 deg and its deepest standing back leans reach 28-38 deg.
     #: Forward, a bend held at 50-60 deg is not lying, so forward the lying_inclination_deg applies.
     lying_reclined_deg: float = 50.0
-    #: RMS of the 0.8-3 Hz band of |acceleration| above this, in m/s^2, is walking.
+    #: RMS of the 0.8-3 Hz band of |acceleration| above this, in m/s^2, in 3 of 4 seconds is walking.
     walking_band_rms_mps2: float = 0.9
     #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
     #: high-passed double integral of vertical acceleration marks one (SEED_NOTES.md).
