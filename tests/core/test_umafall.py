@@ -16,6 +16,9 @@ from dorsal.core import ACTIVITIES, analyze, capture
 from dorsal.core.fusion import fuse_best, samples_from_imu
 
 SITTING_CLASS = "Sitting_GettingUpOnAChair"
+#: In these trials the subjects sit on the bed before lying down and sit up on it afterwards, so a sitting
+#: period there is true: the label does not say that no sitting happened. They count in the "all" figure only.
+SITS_AS_WELL = ("LyingDown_OnABed",)
 
 
 def evaluate(folder: Path) -> dict[str, dict[str, float]]:
@@ -36,8 +39,11 @@ def evaluate(folder: Path) -> dict[str, dict[str, float]]:
             "flexion": bool(result.timeline["flexion_deg"].max() > 30.0)})
     out = {label: {k: float(np.mean([r[k] for r in rows])) for k in rows[0]} | {"n": float(len(rows))}
            for label, rows in per.items()}
-    non_sitting = [r["sitting"] for label, rows in per.items() if label != SITTING_CLASS for r in rows]
+    non_sitting = [r["sitting"] for label, rows in per.items() if label != SITTING_CLASS and label not in SITS_AS_WELL
+                   for r in rows]
     out["_wrong_sitting"] = {"share": float(np.mean(non_sitting)), "n": float(len(non_sitting))}
+    other = [r["sitting"] for label, rows in per.items() if label != SITTING_CLASS for r in rows]
+    out["_wrong_sitting_all"] = {"share": float(np.mean(other)), "n": float(len(other))}
     return out
 
 
@@ -46,16 +52,22 @@ def figures(shared_data: Path) -> dict[str, dict[str, float]]:
     return evaluate(shared_data / "umafall")
 
 
+# Measured 2026-11-29 (sit-downs confirmed by settling, bends voiding them, reclined lying, walking in 3 of 4
+# seconds): lying 0.95 of 21 (0.71 before; one trial never lies down), walking 0.92 of 26 (0.88), sitting 0.88
+# of 26 (0.92: one subject sat for ~1 s and stood up without settling; two other recordings read |acc|
+# ~2.5 m/s^2 at rest for a while), bending 1.00, a sitting period in 0.039 of the 256 trials that rule sitting
+# out (0.285 before: falls, bends, jogging, hopping; left: door opening 0.25, two shallow bends, one call, one
+# backward fall) and in 0.065 of 277 with the lying-down trials (0.325).
 def test_lying_is_recognised_in_lying_down_trials(figures: dict) -> None:
-    assert figures["LyingDown_OnABed"]["lying"] >= 0.65
+    assert figures["LyingDown_OnABed"]["lying"] >= 0.90
 
 
 def test_walking_is_recognised_in_walking_trials(figures: dict) -> None:
-    assert figures["Walking"]["walking"] >= 0.85
+    assert figures["Walking"]["walking"] >= 0.88
 
 
 def test_a_sitting_period_is_found_in_sitting_trials(figures: dict) -> None:
-    assert figures[SITTING_CLASS]["sitting"] >= 0.85
+    assert figures[SITTING_CLASS]["sitting"] >= 0.84
 
 
 def test_forward_flexion_is_seen_in_bending_trials(figures: dict) -> None:
@@ -63,7 +75,5 @@ def test_forward_flexion_is_seen_in_bending_trials(figures: dict) -> None:
 
 
 def test_wrong_sitting_in_other_trials_is_bounded(figures: dict) -> None:
-    # Measured 2026-11-29 with a 20 deg transition lean: 0.325 of 277 trials (0.42 with 12 deg; the rest
-    # are falls, lying down on a bed, bending, hopping and jogging read as sit-downs); the aim is <= 0.10.
-    # Lying measured 0.71, walking 0.88, sitting 0.92, bending 1.00.
-    assert figures["_wrong_sitting"]["share"] <= 0.40
+    assert figures["_wrong_sitting"]["share"] <= 0.06
+    assert figures["_wrong_sitting_all"]["share"] <= 0.08

@@ -2,10 +2,11 @@
 
 Static tilt does not separate sitting from standing (SEED_NOTES.md), so the
 posture between walking and lying is remembered from the last transition:
-a stand-to-sit (the chest drops while the trunk leans forward) or a
-sit-to-stand (it rises, leaning forward, and ends upright). The classifier
-carries its state between calls, so any chunking of the seconds gives the
-same result.
+a stand-to-sit (the chest drops while the trunk leans forward, and the wearer
+then settles in a seated posture; a fall, a bend or a jog drops the chest too
+but does not settle so) or a sit-to-stand (it rises, leaning forward, and ends
+upright). The classifier carries its state between calls, so any chunking of
+the seconds gives the same result.
 """
 
 from __future__ import annotations
@@ -33,27 +34,50 @@ class SecondFeatures:
     settling: np.ndarray  #: the device's fusion was settling during the second (bool)
 
 
+#: The height transient lags the movement (two leaky integrators of 1 s, pipeline.HEIGHT_TAU_S): a drop
+#: read this many seconds after a held bend is the bend's own, read while the trunk comes back up.
+HEIGHT_LAG_S = 2
+_NONE = -(1 << 40)  # "no such second yet" for the last-event indices carried between calls
+
+
+def _last(mask: np.ndarray, carried: int) -> np.ndarray:
+    """Index of the last second up to each one where mask holds (the carried index before any)."""
+    return np.maximum.accumulate(np.where(mask, np.arange(mask.size), carried))
+
+
 class ActivityClassifier:
     """Streaming per-second activity codes (indices into ACTIVITIES)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._energetic = np.zeros(2, dtype=bool)  # gait energy of the last two seconds
+        self._energetic = np.zeros(3, dtype=bool)  # gait energy of the last three seconds
         self._inclined = np.zeros(2, dtype=bool)  # inclination of the last two seconds
         self._posture = 0  # last transition: 0 none, 1 sat down, 2 stood/walked, 3 lay down
+        # indices relative to the next call's first second: the last drop, the last event that voids it
+        self._drop = _NONE
+        self._void = _NONE
+        self._settled_run = 0  # settled seconds in a row up to the last second
+        self._bent_run = 0  # seconds bent past bend_inclination_deg in a row up to the last second
+        self._held = _NONE  # the last second of a held bend
 
     def classify(self, f: SecondFeatures) -> np.ndarray:
         st = self.settings
-        # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly).
-        inclined = f.inclination_deg > st.lying_inclination_deg
+        n = f.inclination_deg.size
+        # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly);
+        # reclined backward, less inclination suffices (one does not sit leaning back that far).
+        inclined = (f.inclination_deg > st.lying_inclination_deg) | (
+            (f.inclination_deg > st.lying_reclined_deg) & (f.flexion_max_deg < 0.0))
         hist = np.concatenate([self._inclined, inclined])
         lying = inclined & hist[1:-1] & hist[:-2]
         self._inclined = hist[-2:]
-        # Walking: gait-band energy for 3 seconds in a row (a sit-down's jolt lasts one second).
+        # Walking: gait-band energy in 3 of the last 4 seconds (a sit-down's jolt lasts one second; a slow
+        # walker's steps dip below the threshold now and then: UMAFall's slowest walks read 0.6-1.3 m/s^2).
         energetic = (f.band_rms_mps2 > st.walking_band_rms_mps2) & ~lying
         history = np.concatenate([self._energetic, energetic])
-        walking = energetic & history[1:-1] & history[:-2]
-        self._energetic = history[-2:]
+        k = energetic.size
+        count = history[3:].astype(int) + history[2:-1] + history[1:-2] + history[:k]
+        walking = energetic & (count >= 3)
+        self._energetic = history[-3:]
         # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
         # arm movements and stopping after a walk move the chest up and down without that lean.
         h_lo, h_hi = f.height_lo_m, f.height_hi_m
@@ -63,7 +87,26 @@ class ActivityClassifier:
         # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
         upright = f.flexion_min_deg < st.stand_up_flexion_max_deg
         up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
-        code = np.where(lying, 3, np.where(walking | up, 2, np.where(down, 1, 0)))
+        # A drop becomes a sit-down once the wearer settles in a seated posture soon after it; lying,
+        # walking, standing up or a held bend void it first (and the drop read while coming up from
+        # the bend, HEIGHT_LAG_S).
+        settled = ((f.band_rms_mps2 < st.settled_band_rms_mps2) & (f.inclination_deg < st.seated_inclination_max_deg)
+                   & ~lying & ~walking & ~f.settling)
+        i = np.arange(n)
+        run = i - _last(~settled, -1 - self._settled_run)
+        bent = f.inclination_deg > st.bend_inclination_deg
+        bent_run = i - _last(~bent, -1 - self._bent_run)
+        held = _last(bent_run >= st.bend_hold_s, self._held)  # the last second of a held bend
+        drop = _last(down, self._drop)
+        void = _last(lying | walking | up | (i - held <= HEIGHT_LAG_S), self._void)
+        after = i - drop
+        sat = (drop > void) & (run >= st.sit_settle_s) & (after >= st.sit_settle_s) & (after <= st.sit_settle_within_s)
+        self._settled_run = int(run[-1]) if n else self._settled_run
+        self._bent_run = int(bent_run[-1]) if n else self._bent_run
+        self._held = int(held[-1]) - n if n else self._held
+        self._drop = int(drop[-1]) - n if n else self._drop
+        self._void = int(void[-1]) - n if n else self._void
+        code = np.where(lying, 3, np.where(walking | up, 2, np.where(sat, 1, 0)))
         last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture)
         self._posture = int(posture[-1])

@@ -39,9 +39,14 @@ class Settings:
     #: Time constant of the heading reference that twists are measured against (yaw drifts without a
     #: magnetometer, so twists are measured against a recent baseline; FACTS.md).
     twist_reference_s: float = 20.0
-    #: Trunk inclination beyond this is lying.
+    #: Trunk inclination beyond this (held 3 s) is lying.
     lying_inclination_deg: float = 60.0
-    #: RMS of the 0.8-3 Hz band of |acceleration| above this, in m/s^2, is walking.
+    #: Reclined backward (the whole second behind the neutral) beyond this inclination is lying as well: on
+    #: UMAFall's beds the chest lay back only ~50-60 deg in 5 of 21 trials, while the simulator's reclining
+    #: office chair tilts the trunk back 12-22 deg and its deepest standing back leans reach 28-38 deg.
+    #: Forward, a bend held at 50-60 deg is not lying, so forward the lying_inclination_deg applies.
+    lying_reclined_deg: float = 50.0
+    #: RMS of the 0.8-3 Hz band of |acceleration| above this, in m/s^2, in 3 of 4 seconds is walking.
     walking_band_rms_mps2: float = 0.9
     #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
     #: high-passed double integral of vertical acceleration marks one (SEED_NOTES.md).
@@ -56,6 +61,28 @@ class Settings:
     #: less flexed than habitual sitting (SEED_NOTES.md), while a reach from a slouched seat returns to
     #: the slouch. The slouch threshold's value, so a stand-up is never read into a slouched posture.
     stand_up_flexion_max_deg: float = 10.0
+    #: A drop is a sit-down only once the wearer has settled: this many seconds in a row of a seated
+    #: posture (inclination below seated_inclination_max_deg, gait band below settled_band_rms_mps2) with
+    #: no lying, walking or standing up before. A fall drops faster and ends lying; jogging and hopping jolt
+    #: like a landing on a seat but keep their energy (on UMAFall 88% of forward falls and ~50% of jogging
+    #: and hopping trials read a sitting period without this). 1 s: 2 s lost a further sitting trial
+    #: whose subject sat down at the end of the recording.
+    sit_settle_s: float = 1.0
+    #: ...within this long after the drop (the seat is reached ~1-2 s into a 2-3 s stand-to-sit).
+    sit_settle_within_s: float = 6.0
+    #: Gait-band RMS (m/s^2) below this is settled: UMAFall's seated seconds read ~0.05-0.3, its walking
+    #: ~0.6-2 (the walking threshold is walking_band_rms_mps2).
+    settled_band_rms_mps2: float = 0.35
+    #: Inclination (deg) above this is not a seated posture (the stretch episodes count more than 45 deg
+    #: with lying).
+    seated_inclination_max_deg: float = 45.0
+    #: A drop followed by the trunk held past this inclination is a bend (or a fall), not a sit-down...
+    bend_inclination_deg: float = 45.0
+    #: ...for this many seconds in a row: a sit-down's lean comes back as the seat takes the weight, a bend
+    #: holds it while the hands reach down. On UMAFall, 10 of the 12 bends read as sit-downs held past
+    #: 45 deg for 2-4 s, while sit-downs (leaning up to ~75 deg) stayed past it for 1 s at most in all but
+    #: one trial; the simulator's pick-up bends 65-85 deg for ~2.5-4 s.
+    bend_hold_s: float = 2.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).
