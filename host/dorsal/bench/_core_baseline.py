@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import butter, lfilter_zi
 
+from dorsal.core.activity import HEIGHT_LAG_S
 from dorsal.core.pipeline import ANALYSIS_RATE_HZ, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
@@ -125,8 +126,12 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
                 "g0": 0.0, "g1": 0.0, "g2": 0.0, "q0": 0.0, "q1": 0.0, "q2": 0.0}
 
     inclined = [False, False]
-    energetic = [False, False]
+    energetic = [False, False, False]
     posture = 0
+    # sit-down settling (dorsal.core.activity): runs, and the rows of the last held bend, drop and void
+    row = 0
+    settled_run = bent_run = 0
+    held_bend = drop = void = -(1 << 40)
     slouch_on = False
     sitting = _Runs(int(round(st.break_min_s)))
     slouch = _Runs(int(round(st.merge_gap_s)))
@@ -138,7 +143,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     twists = 0
 
     def end_second(k: int, a: dict[str, float]) -> None:
-        nonlocal posture, slouch_on
+        nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void
         n = a["n"]
         flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
         band_rms = math.sqrt(a["band2"] / n)
@@ -148,18 +153,30 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             var += max(a[f"q{i}"] / n - m * m, 0.0)
         gyro = math.sqrt(var)
         # activity (dorsal.core.activity)
-        is_inclined = incl > st.lying_inclination_deg
+        is_inclined = incl > st.lying_inclination_deg or (incl > st.lying_reclined_deg and a["fmax"] < 0.0)
         lying = is_inclined and inclined[0] and inclined[1]
         inclined[0], inclined[1] = inclined[1], is_inclined
         is_energetic = band_rms > st.walking_band_rms_mps2 and not lying
-        walking = is_energetic and energetic[0] and energetic[1]
-        energetic[0], energetic[1] = energetic[1], is_energetic
+        walking = is_energetic and is_energetic + energetic[0] + energetic[1] + energetic[2] >= 3
+        energetic[0], energetic[1], energetic[2] = energetic[1], energetic[2], is_energetic
         leaned = a["fmax"] > st.transition_lean_deg and not a["settling"]
         hlo, hhi = a["hlo"], a["hhi"]
         down = hlo < -st.transition_height_m and -hlo > hhi and leaned and not walking and not lying
         up = (hhi > st.stand_up_height_m and hhi > -hlo and leaned and a["fmin"] < st.stand_up_flexion_max_deg
               and not lying)
-        code = 3 if lying else 2 if walking or up else 1 if down else 0
+        settled = (band_rms < st.settled_band_rms_mps2 and incl < st.seated_inclination_max_deg and not lying
+                   and not walking and not a["settling"])
+        settled_run = settled_run + 1 if settled else 0
+        bent_run = bent_run + 1 if incl > st.bend_inclination_deg else 0
+        if bent_run >= st.bend_hold_s:
+            held_bend = row
+        if down:
+            drop = row
+        if lying or walking or up or row - held_bend <= HEIGHT_LAG_S:
+            void = row
+        sat = drop > void and settled_run >= st.sit_settle_s and st.sit_settle_s <= row - drop <= st.sit_settle_within_s
+        row += 1
+        code = 3 if lying else 2 if walking or up else 1 if sat else 0
         if code:
             posture = code
         act = 1 if lying else 4 if walking else 2 if posture == 1 else 3 if posture == 2 else 0
