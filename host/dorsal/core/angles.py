@@ -39,16 +39,43 @@ def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: 
     Returns (superior (3 arrays), right (3 arrays), vertical row (r20, r21, r22) of the sensor-to-Earth
     rotation), all (N,) float32.
     """
-    s = np.float32(2.0) / (w * w + x * x + y * y + z * z)
+    f32, one = np.float32, np.float32(1.0)
+    s = w * w
+    s += x * x
+    s += y * y
+    s += z * z
+    np.divide(f32(2.0), s, out=s)
     xs, ys, zs = x * s, y * s, z * s
-    xx, yy, zz = x * xs, y * ys, z * zs
-    xy, xz, yz = x * ys, x * zs, y * zs
-    wx, wy, wz = w * xs, w * ys, w * zs
-    one = np.float32(1.0)
-    r = (one - yy - zz, xy - wz, xz + wy, xy + wz, one - xx - zz, yz - wx, xz - wy, yz + wx, one - xx - yy)
-    v1, v2 = r_bs[:, 1].astype(np.float32), r_bs[:, 2].astype(np.float32)
-    sup = tuple(r[3 * i] * v1[0] + r[3 * i + 1] * v1[1] + r[3 * i + 2] * v1[2] for i in range(3))
-    right = tuple(r[3 * i] * v2[0] + r[3 * i + 1] * v2[1] + r[3 * i + 2] * v2[2] for i in range(3))
+    # written into preallocated rows: no temporaries to allocate and fill (same arithmetic, same results)
+    p = np.empty((9, s.size), f32)
+    xx, yy, zz, xy, xz, yz, wx, wy, wz = p
+    for out, u, v in ((xx, x, xs), (yy, y, ys), (zz, z, zs), (xy, x, ys), (xz, x, zs), (yz, y, zs), (wx, w, xs),
+                      (wy, w, ys), (wz, w, zs)):
+        np.multiply(u, v, out=out)
+    r = np.empty((9, s.size), f32)
+    np.subtract(one, yy, out=r[0])
+    r[0] -= zz
+    np.subtract(xy, wz, out=r[1])
+    np.add(xz, wy, out=r[2])
+    np.add(xy, wz, out=r[3])
+    np.subtract(one, xx, out=r[4])
+    r[4] -= zz
+    np.subtract(yz, wx, out=r[5])
+    np.subtract(xz, wy, out=r[6])
+    np.add(yz, wx, out=r[7])
+    np.subtract(one, xx, out=r[8])
+    r[8] -= yy
+    axes = np.empty((6, s.size), f32)
+    tmp = p[0]  # the products are used up
+    for k, c in ((0, r_bs[:, 1].astype(f32)), (3, r_bs[:, 2].astype(f32))):
+        for i in range(3):
+            o = axes[k + i]
+            np.multiply(r[3 * i], c[0], out=o)
+            np.multiply(r[3 * i + 1], c[1], out=tmp)
+            o += tmp
+            np.multiply(r[3 * i + 2], c[2], out=tmp)
+            o += tmp
+    sup, right = (axes[0], axes[1], axes[2]), (axes[3], axes[4], axes[5])
     return sup, right, (r[6], r[7], r[8])
 
 

@@ -168,6 +168,20 @@ def gyro_activity(gyro: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(var, np.float32(0.0)).sum(axis=0))
 
 
+def _seconds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each second's first sample, the second) for times t (s, increasing): the seconds are
+    floor(t). Found by bisection at the whole seconds, unless a gap makes those many."""
+    first, last = int(np.floor(t[0])), int(np.floor(t[-1]))
+    if last - first > t.size:
+        k = np.floor(t).astype(np.int64)
+        starts = np.flatnonzero(np.diff(k, prepend=k[0] - 1))
+        return starts, k[starts]
+    whole = np.arange(first, last + 1)
+    edges = np.searchsorted(t, whole.astype(np.float64), side="left")
+    keep = np.diff(edges, append=t.size) > 0  # seconds with samples
+    return edges[keep], whole[keep]
+
+
 def _first_from(t: np.ndarray, origin: float, second: int) -> int:
     """Index of the first sample of t (time-ordered, a strided view is fine) with t - origin >= second."""
     lo, hi = 0, t.size
@@ -512,10 +526,8 @@ class Analyzer:
             height, self._height_zi = lfilter(*self._height, a_vert, zi=self._height_zi)
             self._a_vert_last = float(a_vert[-1])
 
-        k = np.floor(t).astype(np.int64)
-        starts = np.flatnonzero(np.diff(k, prepend=k[0] - 1))
-        secs = k[starts]
-        counts = np.diff(np.append(starts, k.size))
+        starts, secs = _seconds(t)
+        counts = np.diff(np.append(starts, t.size))
 
         def mean(v: np.ndarray) -> np.ndarray:
             return np.add.reduceat(v, starts) / counts
