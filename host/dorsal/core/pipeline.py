@@ -48,7 +48,8 @@ def _word(name: str) -> int:
     return SAMPLE_DTYPE.fields[name][1] // 4
 
 
-#: A record in 32-bit words, and where the fields the blocks read lie in it (SAMPLE_DTYPE is aligned).
+#: A record in 32-bit words, and where the fields the blocks read lie in it (SAMPLE_DTYPE is aligned and
+#: little-endian; the words are read in the host's order, so the reader needs a little-endian host).
 _WORDS = SAMPLE_DTYPE.itemsize // 4
 _F_WORD, _STATUS_WORD = _word("qw"), _word("status")
 _ACC = _word("ax_mps2") - _F_WORD  # the acceleration's place among the ten float32 fields
@@ -57,6 +58,7 @@ _T_WORD64 = SAMPLE_DTYPE.fields["t_s"][1] // 8
 #: so one long one-dimensional pass sums two axes (numpy's loops over a 3-wide row cost ~3x more).
 _ACC_PAIR = SAMPLE_DTYPE.fields["ax_mps2"][1] // 8
 assert SAMPLE_DTYPE.fields["ax_mps2"][1] % 8 == 0
+assert sys.byteorder == "little", "dorsal's core reads its records as little-endian words"
 assert SAMPLE_DTYPE.itemsize % 8 == 0 and SAMPLE_DTYPE.fields["t_s"][1] % 8 == 0
 assert [_word(f) for f in QUAT_FIELDS + ACC_FIELDS + GYRO_FIELDS] == list(range(_F_WORD, _F_WORD + 10))
 assert _STATUS_WORD == _F_WORD + 10 and SAMPLE_DTYPE.fields["status"][1] % 4 == 0
@@ -243,11 +245,7 @@ def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndar
     acc[0, 1:], acc[1, 1:], acc[2, 1:] = xy.real[1:], xy.imag[1:], zg.real[1:]
     if d > 1:
         acc *= np.float32(1.0 / d)
-    floats = words[:10].view(np.float32)
-    status = words[10]
-    if sys.byteorder != "little":  # the status bits are the word's first two bytes
-        status = status >> 16
-    return Blocks(t_s, floats, status & 0xFFFF)
+    return Blocks(t_s, words[:10].view(np.float32), words[10] & 0xFFFF)  # status: the word's low half
 
 
 def _join(updates: list[Update], live: LiveState) -> Update:
