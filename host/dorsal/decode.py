@@ -41,6 +41,9 @@ SOURCE_BACKLOG = 1
 
 #: One decoded sample in SI units. ``seq`` is the device's sample index and
 #: ``t_s`` its clock, both unwrapped; quaternion rotates sensor to Earth (z up).
+#: ``pressure_pa`` is the barometer's latest reading at the sample's time (its own channel, joined
+#: by fill_pressure), 0 where the wearable has no barometer or no reading covers the sample. It sits
+#: in what was the record's alignment padding, so a sample is still 64 bytes.
 SAMPLE_DTYPE = np.dtype(
     [
         ("seq", "<i8"),
@@ -57,6 +60,7 @@ SAMPLE_DTYPE = np.dtype(
         ("gz_rps", "<f4"),
         ("status", "<u2"),
         ("source", "u1"),
+        ("pressure_pa", "<f4"),
     ],
     align=True,  # aligned fields keep the ufuncs on their fast paths
 )
@@ -192,8 +196,106 @@ def decode_samples(
         period_s = heads["period_us"].astype(np.float64) * 1e-6
         out["t_s"][pos : pos + n] = (t0[:, None] * 1e-3 + index * period_s[:, None]).reshape(n)
         out["source"][pos : pos + n] = np.repeat(heads["type"] == wire.MSG_DATA_BACKLOG, count)
+        out["pressure_pa"][pos : pos + n] = 0.0
         pos += n
     return out
+
+
+#: One barometer reading on the device's clock (unwrapped like the samples' t_s).
+PRESSURE_DTYPE = np.dtype([("t_s", "<f8"), ("pressure_pa", "<f8")])
+#: A reading older than this no longer stands for the pressure at a sample (the barometer's channel
+#: runs at ~25 Hz in messages of about a second; a longer gap is a lost message or a stopped chip).
+PRESSURE_HOLD_S = 2.0
+_TICKS_WRAP_S = 2.0**32 / 1000.0
+
+
+def decode_pressure(messages: list[bytes], state: UnwrapState | None = None) -> np.ndarray:
+    """The readings of pressure messages (PRESSURE_DTYPE, time order as received).
+
+    Messages that are not valid pressure messages raise ProtocolError naming the message. The
+    device clock is unwrapped across the messages (state carries it between calls).
+    """
+    if not messages:
+        return np.zeros(0, PRESSURE_DTYPE)
+    heads = np.empty(len(messages), HEADER_DTYPE)
+    for i, m in enumerate(messages):
+        if len(m) < wire.HEADER_SIZE:
+            raise ProtocolError(f"pressure message {i} is shorter than its header")
+        heads[i] = np.frombuffer(m, HEADER_DTYPE, count=1)[0]
+    bad = ((heads["version"] < wire.PROTOCOL_VERSION_MIN) | (heads["version"] > wire.PROTOCOL_VERSION)
+           | (heads["type"] != wire.MSG_PRESSURE) | (heads["count"] < 1)
+           | (heads["record_size"] < wire.PRESSURE_SIZE) | (heads["period_us"] == 0))
+    lengths = np.fromiter((len(m) for m in messages), np.int64, len(messages))
+    bad |= lengths != wire.HEADER_SIZE + heads["count"].astype(np.int64) * heads["record_size"]
+    if bad.any():
+        raise ProtocolError(f"message {int(np.argmax(bad))} is not a valid pressure message")
+    state = state if state is not None else UnwrapState()
+    t0 = _unwrap_u32(heads["t0_ms"], state.last_t0_ms)
+    state.last_t0_ms = int(t0[-1])
+    counts = heads["count"].astype(np.int64)
+    out = np.empty(int(counts.sum()), PRESSURE_DTYPE)
+    pos = 0
+    for m, h, start in zip(messages, heads, t0):
+        n, size = int(h["count"]), int(h["record_size"])
+        raw = np.frombuffer(m, np.uint8, n * size, wire.HEADER_SIZE).reshape(n, size)[:, : wire.PRESSURE_SIZE]
+        out["pressure_pa"][pos : pos + n] = np.ascontiguousarray(raw).view("<u4").ravel() / wire.PRESSURE_LSB_PER_PA
+        out["t_s"][pos : pos + n] = start * 1e-3 + np.arange(n) * (int(h["period_us"]) * 1e-6)
+        pos += n
+    return out
+
+
+def fill_pressure(samples: np.ndarray, readings: np.ndarray) -> None:
+    """Set samples' pressure_pa to the latest reading at or before each sample's time, in place; 0
+    where none lies within PRESSURE_HOLD_S before it.
+
+    The barometer's clock is the device's, unwrapped on its own: it is moved by whole wraps of the
+    device's 32-bit millisecond clock to lie beside the samples.
+    """
+    if samples.size == 0:
+        return
+    if readings.size == 0:
+        samples["pressure_pa"] = 0.0
+        return
+    order = np.argsort(readings["t_s"], kind="stable")
+    t, p = readings["t_s"][order], readings["pressure_pa"][order]
+    t = t + _TICKS_WRAP_S * np.round((samples["t_s"][0] - t[0]) / _TICKS_WRAP_S)
+    i = np.searchsorted(t, samples["t_s"], side="right") - 1
+    ok = i >= 0
+    ok[ok] = samples["t_s"][ok] - t[i[ok]] <= PRESSURE_HOLD_S
+    samples["pressure_pa"] = np.where(ok, p[np.maximum(i, 0)], 0.0)
+
+
+#: Seconds of readings a live join keeps: samples recovered from the device's backlog after a short
+#: disconnect find their readings too (the backlog's own pressure messages come back with them).
+PRESSURE_KEEP_S = 120.0
+
+
+class PressureJoin:
+    """The barometer's channel joined into a live stream's samples, as they are handed out.
+
+    A sample takes the latest reading received by then, at or before its time: pressure messages come
+    about once a second, so live a sample's reading can be up to a message older than in the analysis of
+    the recording (which joins by time); the height steps the core reads span seconds.
+    """
+
+    def __init__(self) -> None:
+        self._state = UnwrapState()
+        self.readings = np.zeros(0, PRESSURE_DTYPE)
+
+    def add(self, message: bytes) -> None:
+        """One pressure message (ProtocolError when it is not a valid one)."""
+        new = decode_pressure([message], self._state)
+        r = np.concatenate([self.readings, new])
+        self.readings = r[r["t_s"] >= r["t_s"].max() - PRESSURE_KEEP_S]
+
+    def fill(self, samples: np.ndarray) -> None:
+        if self.readings.size:
+            fill_pressure(samples, self.readings)
+
+
+def pressure_messages(messages: list[bytes]) -> list[bytes]:
+    """The pressure messages among non-sample messages (other kinds are left alone)."""
+    return [m for m in messages if len(m) >= 2 and m[1] == wire.MSG_PRESSURE]
 
 
 def _check_headers(heads: np.ndarray, first: int, offsets: np.ndarray) -> None:

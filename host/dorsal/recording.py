@@ -26,7 +26,8 @@ from typing import Any, BinaryIO, Iterator
 
 import numpy as np
 
-from dorsal.decode import SAMPLE_DTYPE, UnwrapState, decode_samples
+from dorsal.decode import (PRESSURE_DTYPE, SAMPLE_DTYPE, UnwrapState, decode_pressure, decode_samples, fill_pressure,
+                           pressure_messages)
 from dorsal.errors import DorsalError
 from dorsal.protocol import ProtocolError, wire
 
@@ -57,6 +58,8 @@ class Recording:
     undecodable_messages: int = 0
     truncated_bytes: int = 0
     problems: list[str] = field(default_factory=list)
+    #: the barometer's readings (PRESSURE_DTYPE), already joined into samples["pressure_pa"]
+    pressure: np.ndarray = field(default_factory=lambda: np.zeros(0, PRESSURE_DTYPE))
 
     @property
     def ok(self) -> bool:
@@ -211,6 +214,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
             rec.samples = decode_samples(data, off_arr, UnwrapState())
         counts = np.frombuffer(data, np.uint8)[off_arr + 12].astype(np.int64)
         rec.sample_rx_s = np.repeat(rx_arr, counts)
+    _join_pressure(rec)
     if rec.truncated_bytes:
         rec.problems.append(f"truncated tail: the last {rec.truncated_bytes} bytes are an incomplete entry")
     if rec.corrupt_entries:
@@ -218,6 +222,28 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     if rec.undecodable_messages:
         rec.problems.append(f"{rec.undecodable_messages} messages could not be decoded")
     return rec
+
+
+def _join_pressure(rec: Recording) -> None:
+    """The barometer's channel, when the recording has one, into the samples' pressure_pa."""
+    press = pressure_messages([m for _, m in rec.messages])
+    if not press:
+        return
+    try:
+        rec.pressure = decode_pressure(press)
+    except ProtocolError:
+        good = [m for m in press if _pressure_ok(m)]
+        rec.undecodable_messages += len(press) - len(good)
+        rec.pressure = decode_pressure(good)
+    fill_pressure(rec.samples, rec.pressure)
+
+
+def _pressure_ok(message: bytes) -> bool:
+    try:
+        decode_pressure([message])
+    except ProtocolError:
+        return False
+    return True
 
 
 def _frame_ok(data: bytes, off: int) -> bool:

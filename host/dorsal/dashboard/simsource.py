@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dorsal.dashboard.feed import FeedBatch, LinkStats
-from dorsal.decode import SAMPLE_DTYPE, StreamDecoder
+from dorsal.decode import SAMPLE_DTYPE, PressureJoin, StreamDecoder
 from dorsal.protocol import wire
 
 
@@ -32,6 +32,7 @@ class SimWearableLink:
         self.commands: list[tuple[int, tuple[Any, ...]]] = []
         self.closed = False
         self._decoder = StreamDecoder()
+        self._pressure = PressureJoin()
 
     async def batches(self) -> AsyncIterator[FeedBatch]:
         yield FeedBatch(np.zeros(0, dtype=SAMPLE_DTYPE), "connecting", LinkStats(), self.device)
@@ -49,7 +50,10 @@ class SimWearableLink:
             for m in messages:
                 if wire.message_type(m.payload) == wire.MSG_BATTERY:
                     battery = int(m.payload[8])
+                elif wire.message_type(m.payload) == wire.MSG_PRESSURE:
+                    self._pressure.add(m.payload)
             samples = self._decoder.decode(data)
+            self._pressure.fill(samples)
             n += len(samples)
             if self.speed > 0:
                 await asyncio.sleep(max(0.0, start_wall + device_s / self.speed - time.monotonic()))

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dorsal.decode import SAMPLE_DTYPE, StreamDecoder
+from dorsal.decode import SAMPLE_DTYPE, PressureJoin, StreamDecoder
 from dorsal.errors import DorsalError
 from dorsal.links.merge import MergeBuffer
 from dorsal.protocol import ProtocolError, wire
@@ -128,6 +128,7 @@ class Link:
         self.closed = False
         self.connected = False
         self._decoder = StreamDecoder()
+        self._pressure = PressureJoin()
         self.merge = MergeBuffer()
         self._out: list[np.ndarray] = []
         self._other: list[bytes] = []
@@ -225,6 +226,11 @@ class Link:
         else:
             if kind == wire.MSG_BATTERY and len(msg) >= wire.BATTERY_SIZE:
                 self.battery_percent = int(msg[8])
+            elif kind == wire.MSG_PRESSURE:
+                try:
+                    self._pressure.add(msg)
+                except ProtocolError:
+                    self.decode_errors += 1
             self._other.append(bytes(msg))
         if self.state in ("no data", "connecting") and self.connected:
             self._set_state("streaming")
@@ -408,6 +414,7 @@ class Link:
         samples = (np.concatenate(self._out) if len(self._out) > 1 else self._out[0]) if self._out \
             else np.zeros(0, dtype=SAMPLE_DTYPE)
         self._out = []
+        self._pressure.fill(samples)  # the barometer's latest readings into the samples' pressure_pa
         other, self._other = self._other, []
         return LinkBatch(samples, self.state, self.stats(), self.info, other)
 
