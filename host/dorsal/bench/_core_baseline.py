@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from scipy.signal import butter, lfilter_zi
 
-from dorsal.core.activity import HEIGHT_LAG_S
+from dorsal.core.activity import HEIGHT_LAG_S, LEAN_RECENT_S
+from dorsal.core.barometer import WINDOW_S as BARO_WINDOW_S
 from dorsal.core.pipeline import ANALYSIS_RATE_HZ, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
@@ -92,10 +93,11 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     v1 = [float(v) for v in r_bs[:, 1]]
     v2 = [float(v) for v in r_bs[:, 2]]
     cols = {k: s[k].tolist() for k in ("qw", "qx", "qy", "qz", "ax_mps2", "ay_mps2", "az_mps2", "gx_rps", "gy_rps",
-                                       "gz_rps", "t_s", "status")}
+                                       "gz_rps", "t_s", "status", "pressure_pa")}
     qw, qx, qy, qz = cols["qw"], cols["qx"], cols["qy"], cols["qz"]
     ax, ay, az, ts, status = cols["ax_mps2"], cols["ay_mps2"], cols["az_mps2"], cols["t_s"], cols["status"]
     gxs, gys, gzs = cols["gx_rps"], cols["gy_rps"], cols["gz_rps"]
+    press = cols["pressure_pa"]
     origin = ts[0] if ts else 0.0
     settling_bit = wire.ST_FUSION_SETTLING
 
@@ -123,9 +125,11 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     def fresh() -> dict[str, float]:
         return {"n": 0, "flex": 0.0, "lat": 0.0, "rot": 0.0, "incl": 0.0, "side": 0.0, "band2": 0.0,
                 "fmax": -math.inf, "fmin": math.inf, "hlo": math.inf, "hhi": -math.inf, "settling": 0.0,
-                "g0": 0.0, "g1": 0.0, "g2": 0.0, "q0": 0.0, "q1": 0.0, "q2": 0.0}
+                "g0": 0.0, "g1": 0.0, "g2": 0.0, "q0": 0.0, "q1": 0.0, "q2": 0.0, "p": 0.0, "p_n": 0}
 
     inclined = [False, False]
+    altitudes = [math.nan] * BARO_WINDOW_S  # the barometer's altitude of the seconds before (core.barometer)
+    leaned_before = [False] * LEAN_RECENT_S
     energetic = [False, False, False]
     posture = 0
     # sit-down settling (dorsal.core.activity): runs, and the rows of the last held bend, drop and void
@@ -164,6 +168,16 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         down = hlo < -st.transition_height_m and -hlo > hhi and leaned and not walking and not lying
         up = (hhi > st.stand_up_height_m and hhi > -hlo and leaned and a["fmin"] < st.stand_up_flexion_max_deg
               and not lying)
+        alt = (44330.77 * (1.0 - (a["p"] / n / 101325.0) ** (1.0 / 5.25588))) if a["p_n"] == n else math.nan
+        known = [v for v in altitudes if not math.isnan(v)]
+        baro = not math.isnan(alt) and bool(known)
+        if baro:
+            up = (alt - min(known) >= st.baro_transition_m and (leaned or any(leaned_before))
+                  and a["fmin"] < st.stand_up_flexion_max_deg and not lying)
+        altitudes.pop(0)
+        altitudes.append(alt)
+        leaned_before.pop(0)
+        leaned_before.append(leaned)
         settled = (band_rms < st.settled_band_rms_mps2 and incl < st.seated_inclination_max_deg and not lying
                    and not walking and not a["settling"])
         settled_run = settled_run + 1 if settled else 0
@@ -175,6 +189,8 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         if lying or walking or up or row - held_bend <= HEIGHT_LAG_S:
             void = row
         sat = drop > void and settled_run >= st.sit_settle_s and st.sit_settle_s <= row - drop <= st.sit_settle_within_s
+        if baro:
+            sat = sat and alt - max(known) <= -st.baro_transition_m
         row += 1
         code = 3 if lying else 2 if walking or up else 1 if sat else 0
         if code:
@@ -281,6 +297,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         acc["hhi"] = max(acc["hhi"], height)
         if settling:
             acc["settling"] = 1.0
+        if press[i] > 0:
+            acc["p"] += press[i]
+            acc["p_n"] += 1
         for j, g in enumerate((gxs[i], gys[i], gzs[i])):
             acc[f"g{j}"] += g
             acc[f"q{j}"] += g * g

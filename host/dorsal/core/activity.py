@@ -32,11 +32,18 @@ class SecondFeatures:
     height_lo_m: np.ndarray  #: lowest height transient (high-passed double integral of vertical acceleration)
     height_hi_m: np.ndarray  #: highest height transient
     settling: np.ndarray  #: the device's fusion was settling during the second (bool)
+    #: the barometer's altitude against the highest / lowest of the seconds before (m; barometer.py),
+    #: NaN without a barometer
+    baro_drop_m: np.ndarray | None = None
+    baro_rise_m: np.ndarray | None = None
 
 
 #: The height transient lags the movement (two leaky integrators of 1 s, pipeline.HEIGHT_TAU_S): a drop
 #: read this many seconds after a held bend is the bend's own, read while the trunk comes back up.
 HEIGHT_LAG_S = 2
+#: With a barometer, a stand-up's lean counts this many seconds before the rise is read (the rise
+#: follows the lean, and a quick one lands in the next second).
+LEAN_RECENT_S = 2
 _NONE = -(1 << 40)  # "no such second yet" for the last-event indices carried between calls
 
 
@@ -59,6 +66,7 @@ class ActivityClassifier:
         self._settled_run = 0  # settled seconds in a row up to the last second
         self._bent_run = 0  # seconds bent past bend_inclination_deg in a row up to the last second
         self._held = _NONE  # the last second of a held bend
+        self._leaned = np.zeros(LEAN_RECENT_S, dtype=bool)  # leaned forward in the last seconds
 
     def classify(self, f: SecondFeatures) -> np.ndarray:
         st = self.settings
@@ -87,6 +95,20 @@ class ActivityClassifier:
         # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
         upright = f.flexion_min_deg < st.stand_up_flexion_max_deg
         up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
+        # With a barometer the chest's height is read directly (barometer.py): a stand-up must have
+        # risen by baro_transition_m, and a rise that large is one, ending upright after the stand-up's
+        # lean in the last LEAN_RECENT_S seconds, even when the accelerometer's transient stays small or
+        # the lean and the upright end fall in different seconds (a quick stand-up).
+        leaned_hist = np.concatenate([self._leaned, leaned])
+        self._leaned = leaned_hist[-LEAN_RECENT_S:]
+        baro = f.baro_rise_m is not None and f.baro_drop_m is not None
+        if baro:
+            recent = leaned.copy()
+            for k in range(LEAN_RECENT_S):
+                recent |= leaned_hist[k : k + n]
+            known = ~np.isnan(f.baro_rise_m)
+            risen = f.baro_rise_m >= st.baro_transition_m
+            up = np.where(known, risen & recent & upright & ~lying, up)
         # A drop becomes a sit-down once the wearer settles in a seated posture soon after it; lying,
         # walking, standing up or a held bend void it first (and the drop read while coming up from
         # the bend, HEIGHT_LAG_S).
@@ -101,6 +123,8 @@ class ActivityClassifier:
         void = _last(lying | walking | up | (i - held <= HEIGHT_LAG_S), self._void)
         after = i - drop
         sat = (drop > void) & (run >= st.sit_settle_s) & (after >= st.sit_settle_s) & (after <= st.sit_settle_within_s)
+        if baro:  # ...and a sit-down must have dropped the chest (a reach or a door's handle does not)
+            sat &= np.isnan(f.baro_drop_m) | (f.baro_drop_m <= -st.baro_transition_m)
         self._settled_run = int(run[-1]) if n else self._settled_run
         self._bent_run = int(bent_run[-1]) if n else self._bent_run
         self._held = int(held[-1]) - n if n else self._held

@@ -20,6 +20,8 @@ from dorsal.decode import SAMPLE_DTYPE
 from dorsal.errors import DorsalError
 
 CSV_COLUMNS = ["t_s", "ax_mps2", "ay_mps2", "az_mps2", "gx_rps", "gy_rps", "gz_rps"]
+#: optional column: the barometer's reading (Pa), blank where it has none (DESIGN.md)
+PRESSURE_COLUMN = "pressure_pa"
 
 
 #: vqf runs on blocks of whole samples at about this rate (never faster than the input). On BROAD
@@ -209,6 +211,13 @@ def fuse(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray, filter_name
 
 def read_imu_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(t_s (N,), acc (N, 3), gyr (N, 3)) from an --imu-csv file; one clear error for bad input."""
+    t, acc, gyr, _ = read_imu_csv_pressure(path)
+    return t, acc, gyr
+
+
+def read_imu_csv_pressure(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """read_imu_csv() and the optional pressure_pa column (N,): a blank cell (a barometer slower than the
+    IMU) holds the reading before it; rows before the first reading are 0 (none). None without the column."""
     p = Path(path)
     try:
         with open(p, newline="") as fh:
@@ -218,7 +227,9 @@ def read_imu_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             if missing:
                 raise DorsalError(f"{p}: missing column(s) {', '.join(missing)}; need {', '.join(CSV_COLUMNS)}")
             cols = [header.index(c) for c in CSV_COLUMNS]
+            pcol = header.index(PRESSURE_COLUMN) if PRESSURE_COLUMN in header else None
             rows = []
+            press: list[float] = []
             for n, row in enumerate(reader, start=2):
                 if not row:
                     continue
@@ -226,12 +237,23 @@ def read_imu_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                     rows.append([float(row[i]) for i in cols])
                 except (ValueError, IndexError):
                     raise DorsalError(f"{p}:{n}: not a number in a required column") from None
+                if pcol is not None:
+                    cell = row[pcol].strip() if pcol < len(row) else ""
+                    try:
+                        press.append(float(cell) if cell else np.nan)
+                    except ValueError:
+                        raise DorsalError(f"{p}:{n}: {PRESSURE_COLUMN} is not a number") from None
     except OSError as exc:
         raise DorsalError(f"{p}: cannot read ({exc.strerror})") from None
     except StopIteration:
         raise DorsalError(f"{p}: empty file") from None
     data = np.asarray(rows, dtype=np.float64).reshape(-1, 7)
-    return data[:, 0], data[:, 1:4], data[:, 4:7]
+    pressure = None
+    if pcol is not None:
+        pr = np.asarray(press)
+        held = np.maximum.accumulate(np.where(np.isfinite(pr), np.arange(pr.size), -1))
+        pressure = np.where(held >= 0, pr[np.maximum(held, 0)], 0.0)
+    return data[:, 0], data[:, 1:4], data[:, 4:7], pressure
 
 
 def samples_from_imu(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray, quat: np.ndarray) -> np.ndarray:
@@ -249,5 +271,8 @@ def samples_from_imu(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray,
 
 
 def fuse_csv_to_samples(path: str | Path, filter_name: str = "best") -> np.ndarray:
-    t, acc, gyr = read_imu_csv(path)
-    return samples_from_imu(t, acc, gyr, fuse(t, acc, gyr, filter_name))
+    t, acc, gyr, pressure = read_imu_csv_pressure(path)
+    out = samples_from_imu(t, acc, gyr, fuse(t, acc, gyr, filter_name))
+    if pressure is not None:
+        out["pressure_pa"] = pressure
+    return out

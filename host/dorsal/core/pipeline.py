@@ -32,6 +32,7 @@ from scipy.signal import butter, lfilter, lfilter_zi
 from dorsal.core import quaternion as quat
 from dorsal.core.activity import ACT, ACTIVITIES, ActivityClassifier, SecondFeatures
 from dorsal.core.angles import AngleState, quaternion_angles
+from dorsal.core.barometer import HeightSteps, second_altitudes
 from dorsal.core.calibration import Calibration, capture
 from dorsal.core.runs import Run, RunTracker
 from dorsal.core.settings import Settings
@@ -62,6 +63,7 @@ assert sys.byteorder == "little", "dorsal's core reads its records as little-end
 assert SAMPLE_DTYPE.itemsize % 8 == 0 and SAMPLE_DTYPE.fields["t_s"][1] % 8 == 0
 assert [_word(f) for f in QUAT_FIELDS + ACC_FIELDS + GYRO_FIELDS] == list(range(_F_WORD, _F_WORD + 10))
 assert _STATUS_WORD == _F_WORD + 10 and SAMPLE_DTYPE.fields["status"][1] % 4 == 0
+assert _word("pressure_pa") == _F_WORD + 11
 #: Records per piece when reading blocks: both passes over a piece (~1 MB) stay in the processor's cache.
 _PIECE = 1 << 14
 GRAVITY_MPS2 = 9.80665
@@ -203,6 +205,7 @@ class Blocks:
     t_s: np.ndarray  #: (B,) float64, the block's last sample's time
     floats: np.ndarray  #: (10, B) float32 rows: qw, qx, qy, qz, ax, ay, az (block means), gx, gy, gz
     status: np.ndarray  #: (B,) the block's last sample's status bits
+    pressure_pa: np.ndarray  #: (B,) float32, the barometer's reading at the block's last sample (0: none)
 
 
 def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndarray) -> Blocks:
@@ -218,13 +221,13 @@ def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndar
     f = u.view(np.float32)
     pairs = s.view(np.complex64).reshape(s.size, _WORDS // 2)
     t64 = s.view(np.float64).reshape(s.size, _WORDS // 2)[:, _T_WORD64]
-    words = np.empty((11, n_blocks), np.uint32)  # the ten float32 fields, then the status word
+    words = np.empty((12, n_blocks), np.uint32)  # the ten float32 fields, the status word, the pressure
     t_s = np.empty(n_blocks)
     xy = np.empty(n_blocks, np.complex64)  # acceleration sums, x + iy
     zg = np.empty(n_blocks, np.complex64)  # z + i(gyro x, unused)
     a = _F_WORD + _ACC
     acc0 = carry.sum(axis=1, dtype=np.float32) + f[: first + 1, a : a + 3].sum(axis=0, dtype=np.float32)
-    words[:, 0], t_s[0] = u[first, _F_WORD : _F_WORD + 11], t64[first]
+    words[:, 0], t_s[0] = u[first, _F_WORD : _F_WORD + 12], t64[first]
     step = max(1, _PIECE // d)
     with np.errstate(all="ignore"):  # the gyro lane may hold anything
         for b0 in range(1, n_blocks, step):
@@ -238,14 +241,15 @@ def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndar
                     np.add(piece[0::d, k], piece[1::d, k], out=out)
                     for j in range(2, d):
                         out += piece[j::d, k]
-            words[:, b0:b1] = u[lo + d - 1 : hi : d, _F_WORD : _F_WORD + 11].T
+            words[:, b0:b1] = u[lo + d - 1 : hi : d, _F_WORD : _F_WORD + 12].T
             t_s[b0:b1] = t64[lo + d - 1 : hi : d]
     acc = words[_ACC : _ACC + 3].view(np.float32)
     acc[:, 0] = acc0
     acc[0, 1:], acc[1, 1:], acc[2, 1:] = xy.real[1:], xy.imag[1:], zg.real[1:]
     if d > 1:
         acc *= np.float32(1.0 / d)
-    return Blocks(t_s, words[:10].view(np.float32), words[10] & 0xFFFF)  # status: the word's low half
+    # status: the word's low half
+    return Blocks(t_s, words[:10].view(np.float32), words[10] & 0xFFFF, words[11].view(np.float32))
 
 
 def _join(updates: list[Update], live: LiveState) -> Update:
@@ -345,6 +349,8 @@ class Analyzer:
         self._started = False  # the fusion has settled once (or never will: finish())
         self._unsettled = np.zeros(0, SAMPLE_DTYPE)  # samples before the fusion first settled
         self._activity = ActivityClassifier(s)
+        self._baro = HeightSteps()
+        self._baro_seconds = 0  # seconds with the barometer's readings
         self._slouch_on = False
         self._sitting = RunTracker(int(round(s.break_min_s)))
         self._slouch = RunTracker(int(round(s.merge_gap_s)))
@@ -463,7 +469,8 @@ class Analyzer:
         """The analysis samples of s (see the module's docstring), or None when no block ends in s.
 
         Returns t (s since the first sample, float64), quaternion w, x, y, z, mean acceleration x, y, z,
-        gyro (3, B) (float32) and settling (bool), one entry per block.
+        gyro (3, B) (float32), settling (bool) and the barometer's reading (float32 Pa, 0: none), one entry
+        per block.
         """
         d = self.block
         first = (d - 1 - self._seen) % d  # the first sample of s that ends a block
@@ -487,14 +494,14 @@ class Analyzer:
             w, x, y, z = (np.where(idx >= 0, c[np.maximum(idx, 0)], np.float32(h))
                           for c, h in zip((w, x, y, z), held))
         self._q_settled = (float(w[-1]), float(x[-1]), float(y[-1]), float(z[-1]))
-        return (t, w, x, y, z, q[4], q[5], q[6], q[7:10], settling)
+        return (t, w, x, y, z, q[4], q[5], q[6], q[7:10], settling, blk.pressure_pa)
 
     def _process(self, s: np.ndarray) -> Update:
         """Complete seconds of samples -> angles, activity and events."""
         blocks = self._blocks(s) if s.size else None
         if blocks is None:
             return _empty_update(self.live)
-        t, w, x, y, z, ax, ay, az, gyro, settling = blocks
+        t, w, x, y, z, ax, ay, az, gyro, settling, pressure = blocks
         st = self.settings
         assert self._r_bs is not None
         flex, lat, rot, incl, side, v0, v1, v2 = quaternion_angles(w, x, y, z, self._r_bs, self.analysis_rate_hz,
@@ -534,10 +541,13 @@ class Analyzer:
         band_rms = np.sqrt(mean(band * band))
         h_lo, h_hi = np.minimum.reduceat(height, starts), np.maximum.reduceat(height, starts)
         g_s = gyro_activity(gyro, starts)
+        altitude = second_altitudes(pressure, starts, counts)
+        self._baro_seconds += int(np.isfinite(altitude).sum())
+        baro_drop, baro_rise = self._baro.update(altitude)
 
         activity = self._activity.classify(SecondFeatures(
             i_s, np.maximum.reduceat(flex, starts), np.minimum.reduceat(flex, starts), band_rms, h_lo, h_hi,
-            np.logical_or.reduceat(settling, starts)))
+            np.logical_or.reduceat(settling, starts), baro_drop, baro_rise))
 
         rows = np.zeros(secs.size, TIMELINE_DTYPE)
         rows["t_s"] = secs
@@ -661,6 +671,7 @@ class Analyzer:
             "stretches": [ev.figures["id"] for ev in sorted(self._events, key=_event_order) if ev.kind == "stretch"],
             "events": kinds,
             "calibration": (self.calibration or Calibration()).source,
+            "barometer_s": float(self._baro_seconds),
             "settings": self.settings.to_dict(),
         }
 

@@ -83,6 +83,11 @@ class Settings:
     #: 45 deg for 2-4 s, while sit-downs (leaning up to ~75 deg) stayed past it for 1 s at most in all but
     #: one trial; the simulator's pick-up bends 65-85 deg for ~2.5-4 s.
     bend_hold_s: float = 2.0
+    #: With a barometer: a sit-down must have lowered the chest, and a stand-up raised it, by at least this
+    #: much (m) against the seconds before (barometer.WINDOW_S). Sitting down or standing up moves it
+    #: ~0.4-0.5 m (SEED_NOTES.md); the BMP390's relative accuracy is +-3 Pa (~0.25 m) over long spans but
+    #: its noise over a second's mean is ~1 cm, and weather drifts well under 0.1 m in seconds.
+    baro_transition_m: float = 0.25
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).
