@@ -64,7 +64,8 @@ def _hms(seconds: float) -> str:
 
 def human(result: Analysis) -> str:
     s = result.summary
-    lines = [f"Analysed {_hms(s['duration_s'])} (calibration: {s['calibration']})"]
+    baro = f"barometer {_hms(s['barometer_s'])}" if s.get("barometer_s") else "no barometer"
+    lines = [f"Analysed {_hms(s['duration_s'])} (calibration: {s['calibration']}, {baro})"]
     acts = ", ".join(f"{k} {_hms(v)}" for k, v in s["activity_s"].items() if v)
     lines.append(f"  activity: {acts}")
     lines.append(f"  sitting bouts: {s['sitting_bouts']}, longest {_hms(s['longest_sitting_bout_s'])}")
