@@ -32,6 +32,7 @@ class SecondFeatures:
     height_lo_m: np.ndarray  #: lowest height transient (high-passed double integral of vertical acceleration)
     height_hi_m: np.ndarray  #: highest height transient
     settling: np.ndarray  #: the device's fusion was settling during the second (bool)
+    accel_fault: np.ndarray  #: the second's mean |acceleration| is no motion's (Settings.accel_fault_low_g; bool)
 
 
 #: The height transient lags the movement (two leaky integrators of 1 s, pipeline.HEIGHT_TAU_S): a drop
@@ -59,6 +60,8 @@ class ActivityClassifier:
         self._settled_run = 0  # settled seconds in a row up to the last second
         self._bent_run = 0  # seconds bent past bend_inclination_deg in a row up to the last second
         self._held = _NONE  # the last second of a held bend
+        self._jolt = False  # the last second showed a jolt (gait band past sit_jolt_band_rms_mps2)
+        self._fell = False  # the last second showed a drop of the height (not yet confirmed by a jolt)
 
     def classify(self, f: SecondFeatures) -> np.ndarray:
         st = self.settings
@@ -81,8 +84,18 @@ class ActivityClassifier:
         # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
         # arm movements and stopping after a walk move the chest up and down without that lean.
         h_lo, h_hi = f.height_lo_m, f.height_hi_m
-        leaned = (f.flexion_max_deg > st.transition_lean_deg) & ~f.settling
-        down = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
+        unreliable = f.settling | f.accel_fault
+        leaned = (f.flexion_max_deg > st.transition_lean_deg) & ~unreliable
+        fell = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
+        # Sitting down ends on the seat: the descent stops within a fraction of a second, a jolt in the gait
+        # band within a second of the drop (it counts from the later of the two); a lean to reach or to talk
+        # on the phone drops the chest slowly, without one.
+        jolt = f.band_rms_mps2 > st.sit_jolt_band_rms_mps2
+        jolt_before = np.concatenate([[self._jolt], jolt[:-1]])
+        fell_before = np.concatenate([[self._fell], fell[:-1]])
+        down = (fell & (jolt | jolt_before)) | (fell_before & jolt)
+        if n:
+            self._jolt, self._fell = bool(jolt[-1]), bool(fell[-1])
         # Standing up ends upright; a reach from a slouched seat rises too (and the accelerometer's
         # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
         upright = f.flexion_min_deg < st.stand_up_flexion_max_deg
@@ -91,7 +104,7 @@ class ActivityClassifier:
         # walking, standing up or a held bend void it first (and the drop read while coming up from
         # the bend, HEIGHT_LAG_S).
         settled = ((f.band_rms_mps2 < st.settled_band_rms_mps2) & (f.inclination_deg < st.seated_inclination_max_deg)
-                   & ~lying & ~walking & ~f.settling)
+                   & ~lying & ~walking & ~unreliable)
         i = np.arange(n)
         run = i - _last(~settled, -1 - self._settled_run)
         bent = f.inclination_deg > st.bend_inclination_deg

@@ -51,6 +51,11 @@ class Settings:
     #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
     #: high-passed double integral of vertical acceleration marks one (SEED_NOTES.md).
     transition_height_m: float = 0.12
+    #: ...and the descent ends with a jolt as the seat stops it: gait-band RMS (m/s^2) above this in the
+    #: drop's second or the one before. Leaning 20-25 deg to open a door or to make a call drops the chest
+    #: too (partly through the accelerometer's error at the new tilt) but slowly: on UMAFall those read
+    #: 0.1-0.46 around the drop, the sit-downs 0.5-2.0. 0 disables.
+    sit_jolt_band_rms_mps2: float = 0.4
     #: Standing up must show a larger rise: leaning forward to reach from a chair lifts the chest
     #: ~0.15-0.2 m as well, a stand-up lifts it ~0.45 m (both through the same high-passed integral).
     stand_up_height_m: float = 0.18
@@ -83,6 +88,18 @@ class Settings:
     #: 45 deg for 2-4 s, while sit-downs (leaning up to ~75 deg) stayed past it for 1 s at most in all but
     #: one trial; the simulator's pick-up bends 65-85 deg for ~2.5-4 s.
     bend_hold_s: float = 2.0
+    #: Over one second the mean acceleration is gravity plus the velocity change in that second, and a
+    #: person's trunk changes its velocity by a few m/s at most (a fall from standing reaches ~3-4 m/s);
+    #: steps and jolts add a few tenths of g to the mean magnitude. A second whose mean |acceleration|
+    #: lies below this (g) is therefore not motion but an accelerometer fault: its samples feed neither
+    #: the height nor the gait filter, and it shows no transition and no settled posture. The filters also
+    #: start from the first sample within these bounds. On UMAFall the seconds' means lie within
+    #: 0.83-1.73 g but for its faults: ~60 recordings read ~0.25 g at rest in their first samples or seconds,
+    #: a few ~4 g in their last (a range mismatch by 4); a start from such a sample swung the height
+    #: filter by metres.
+    accel_fault_low_g: float = 0.5
+    #: ...or above this (g).
+    accel_fault_high_g: float = 2.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).
