@@ -124,7 +124,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
 
     inclined = [False, False]
     energetic = [False, False, False]
-    jolt_before = fell_before = False
+    jolt_before = fell_before = leaned_before = False
     posture = 0
     # sit-down settling (dorsal.core.activity): runs, and the rows of the last held bend, drop and void
     row = 0
@@ -177,6 +177,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
 
     def end_second(k: int, a: dict[str, float]) -> None:
         nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void, jolt_before, fell_before
+        nonlocal leaned_before
         fault = filters(a)
         n = a["n"]
         flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
@@ -200,8 +201,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         jolt = band_rms > st.sit_jolt_band_rms_mps2
         down = (fell and (jolt or jolt_before)) or (fell_before and jolt)
         jolt_before, fell_before = jolt, fell
-        up = (hhi > st.stand_up_height_m and hhi > -hlo and leaned and a["fmin"] < st.stand_up_flexion_max_deg
-              and not lying)
+        up = (hhi > st.stand_up_height_m and hhi > -hlo and (leaned or leaned_before)
+              and a["fmin"] < st.stand_up_flexion_max_deg and not lying)
+        leaned_before = leaned
         settled = (band_rms < st.settled_band_rms_mps2 and incl < st.seated_inclination_max_deg and not lying
                    and not walking and not unreliable)
         settled_run = settled_run + 1 if settled else 0
@@ -210,14 +212,17 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             held_bend = row
         if down:
             drop = row
+        void_before = void
         if lying or walking or up or row - held_bend <= HEIGHT_LAG_S:
             void = row
         sat = drop > void and settled_run >= st.sit_settle_s and st.sit_settle_s <= row - drop <= st.sit_settle_within_s
+        brief = (up and drop > void_before and row - drop <= st.brief_sit_within_s and posture != 1
+                 and st.brief_sit_within_s > 0)
         row += 1
         code = 3 if lying else 2 if walking or up else 1 if sat else 0
         if code:
             posture = code
-        act = 1 if lying else 4 if walking else 2 if posture == 1 else 3 if posture == 2 else 0
+        act = 1 if lying else 4 if walking else 2 if posture == 1 or brief else 3 if posture == 2 else 0
         activity_s[act] += 1
         # events (Analyzer._detect)
         sitting.step(k, act == 2, flex)

@@ -57,6 +57,8 @@ class ActivityClassifier:
         # indices relative to the next call's first second: the last drop, the last event that voids it
         self._drop = _NONE
         self._void = _NONE
+        self._leaned = False  # the last second leaned forward past transition_lean_deg
+        self._void_before = _NONE  # the last event that voids a drop, up to the second before the last one
         self._settled_run = 0  # settled seconds in a row up to the last second
         self._bent_run = 0  # seconds bent past bend_inclination_deg in a row up to the last second
         self._held = _NONE  # the last second of a held bend
@@ -97,9 +99,14 @@ class ActivityClassifier:
         if n:
             self._jolt, self._fell = bool(jolt[-1]), bool(fell[-1])
         # Standing up ends upright; a reach from a slouched seat rises too (and the accelerometer's
-        # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch.
+        # offset, seen at the lean's tilt, adds ~0.1 m to it) but comes back to the slouch. The height
+        # transient lags the movement (HEIGHT_LAG_S), so the lean may have been in the second before the
+        # rise: getting up from a bed or the floor leans forward first and then rises upright.
         upright = f.flexion_min_deg < st.stand_up_flexion_max_deg
-        up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & leaned & upright & ~lying
+        leaned_before = np.concatenate([[self._leaned], leaned[:-1]])
+        if n:
+            self._leaned = bool(leaned[-1])
+        up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & (leaned | leaned_before) & upright & ~lying
         # A drop becomes a sit-down once the wearer settles in a seated posture soon after it; lying,
         # walking, standing up or a held bend void it first (and the drop read while coming up from
         # the bend, HEIGHT_LAG_S).
@@ -122,6 +129,14 @@ class ActivityClassifier:
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(sat, 1, 0)))
         last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture)
+        # A stand-up soon after a drop that the seat's jolt confirmed, with nothing voiding it between, rose
+        # from the seat even though the wearer never settled on it: its second (which began seated) reads
+        # sitting; the posture after it is standing.
+        posture_before = np.concatenate([[self._posture], posture[:-1]])
+        void_before = np.concatenate([[self._void_before], void[:-1]])
+        brief = (up & (drop > void_before) & (i - drop <= st.brief_sit_within_s) & (posture_before != 1)
+                 & (st.brief_sit_within_s > 0))
         self._posture = int(posture[-1])
+        self._void_before = int(void[-1]) - n if n else self._void_before
         return np.where(lying, ACT["lying"], np.where(walking, ACT["walking"], np.where(
-            posture == 1, ACT["sitting"], np.where(posture == 2, ACT["standing"], ACT["unknown"]))))
+            (posture == 1) | brief, ACT["sitting"], np.where(posture == 2, ACT["standing"], ACT["unknown"]))))

@@ -75,6 +75,12 @@ class Settings:
     sit_settle_s: float = 1.0
     #: ...within this long after the drop (the seat is reached ~1-2 s into a 2-3 s stand-to-sit).
     sit_settle_within_s: float = 6.0
+    #: A drop confirmed by the seat's jolt and followed within this long (s) by a stand-up, with no lying,
+    #: walking or held bend between, is a brief sit although the wearer never settled: the stand-up's second
+    #: reads sitting. Sitting down and standing up take ~2-3 s each; on UMAFall one subject sat for ~1 s
+    #: and stood straight up in 2 of 3 trials, while no other trial showed this (bends hold their lean and
+    #: are voided). 0 disables.
+    brief_sit_within_s: float = 3.0
     #: Gait-band RMS (m/s^2) below this is settled: UMAFall's seated seconds read ~0.05-0.3, its walking
     #: ~0.6-2 (the walking threshold is walking_band_rms_mps2).
     settled_band_rms_mps2: float = 0.35
