@@ -125,6 +125,8 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     inclined = [False, False]
     energetic = [False, False, False]
     jolt_before = fell_before = leaned_before = False
+    hhi_before = 0.0
+    lay = stood = -(1 << 40)  # the rows of the last lying on the back or a side, and of walking or standing up
     posture = 0
     # sit-down settling (dorsal.core.activity): runs, and the rows of the last held bend, drop and void
     row = 0
@@ -177,7 +179,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
 
     def end_second(k: int, a: dict[str, float]) -> None:
         nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void, jolt_before, fell_before
-        nonlocal leaned_before
+        nonlocal leaned_before, hhi_before, lay, stood
         fault = filters(a)
         n = a["n"]
         flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
@@ -197,7 +199,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         unreliable = a["settling"] or fault
         leaned = a["fmax"] > st.transition_lean_deg and not unreliable
         hlo, hhi = a["hlo"], a["hhi"]
-        fell = hlo < -st.transition_height_m and -hlo > hhi and leaned and not walking and not lying
+        fell = (hlo < -st.transition_height_m and -hlo > hhi and max(hhi_before, hhi) - hlo > st.transition_height_m
+                and leaned and not walking and not lying)
+        hhi_before = hhi
         jolt = band_rms > st.sit_jolt_band_rms_mps2
         down = (fell and (jolt or jolt_before)) or (fell_before and jolt)
         jolt_before, fell_before = jolt, fell
@@ -216,6 +220,11 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         if lying or walking or up or row - held_bend <= HEIGHT_LAG_S:
             void = row
         sat = drop > void and settled_run >= st.sit_settle_s and st.sit_settle_s <= row - drop <= st.sit_settle_within_s
+        if lying and a["fmax"] < st.bend_inclination_deg:
+            lay = row
+        if walking or up:
+            stood = row
+        sat = sat or (settled and lay > stood)
         brief = (up and drop > void_before and row - drop <= st.brief_sit_within_s and posture != 1
                  and st.brief_sit_within_s > 0)
         row += 1

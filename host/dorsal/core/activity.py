@@ -57,6 +57,9 @@ class ActivityClassifier:
         # indices relative to the next call's first second: the last drop, the last event that voids it
         self._drop = _NONE
         self._void = _NONE
+        self._lay = _NONE  # the last second of lying on the back or a side
+        self._stood = _NONE  # the last second of walking or standing up
+        self._h_hi = 0.0  # the last second's highest height transient
         self._leaned = False  # the last second leaned forward past transition_lean_deg
         self._void_before = _NONE  # the last event that voids a drop, up to the second before the last one
         self._settled_run = 0  # settled seconds in a row up to the last second
@@ -88,7 +91,15 @@ class ActivityClassifier:
         h_lo, h_hi = f.height_lo_m, f.height_hi_m
         unreliable = f.settling | f.accel_fault
         leaned = (f.flexion_max_deg > st.transition_lean_deg) & ~unreliable
-        fell = (h_lo < -st.transition_height_m) & (-h_lo > h_hi) & leaned & ~walking & ~lying
+        # A transition takes a second or two, so the transient falls past transition_height_m within the
+        # drop's second and the one before (from the highest of those to the lowest of this one); a lean held
+        # to open a door lets it drift there over seconds (the accelerometer's error at the new tilt).
+        h_hi_before = np.concatenate([[self._h_hi], h_hi[:-1]])
+        if n:
+            self._h_hi = float(h_hi[-1])
+        descent = np.maximum(h_hi_before, h_hi) - h_lo
+        fell = ((h_lo < -st.transition_height_m) & (-h_lo > h_hi) & (descent > st.transition_height_m) & leaned
+                & ~walking & ~lying)
         # Sitting down ends on the seat: the descent stops within a fraction of a second, a jolt in the gait
         # band within a second of the drop (it counts from the later of the two); a lean to reach or to talk
         # on the phone drops the chest slowly, without one.
@@ -126,7 +137,15 @@ class ActivityClassifier:
         self._held = int(held[-1]) - n if n else self._held
         self._drop = int(drop[-1]) - n if n else self._drop
         self._void = int(void[-1]) - n if n else self._void
-        code = np.where(lying, 3, np.where(walking | up, 2, np.where(sat, 1, 0)))
+        # Getting up from lying on the back or a side passes through sitting: a settled upright trunk after
+        # such lying, with no stand-up or walking since, is sitting (standing up shows its rise). Lying face
+        # forward is left out: a deep bend held for 3 s reads as lying, and one stands up out of it.
+        lay = _last(lying & (f.flexion_max_deg < st.bend_inclination_deg), self._lay)
+        stood = _last(walking | up, self._stood)
+        sat_up = settled & (lay > stood)
+        self._lay = int(lay[-1]) - n if n else self._lay
+        self._stood = int(stood[-1]) - n if n else self._stood
+        code = np.where(lying, 3, np.where(walking | up, 2, np.where(sat | sat_up, 1, 0)))
         last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture)
         # A stand-up soon after a drop that the seat's jolt confirmed, with nothing voiding it between, rose
