@@ -2,11 +2,14 @@
 
 Static tilt does not separate sitting from standing (SEED_NOTES.md), so the
 posture between walking and lying is remembered from the last transition:
-a stand-to-sit (the chest drops while the trunk leans forward, and the wearer
-then settles in a seated posture; a fall, a bend or a jog drops the chest too
-but does not settle so) or a sit-to-stand (it rises, leaning forward, and ends
-upright). The classifier carries its state between calls, so any chunking of
-the seconds gives the same result.
+a stand-to-sit (the chest drops within a second or two while the trunk leans
+forward, the seat stops it with a jolt, and the wearer then settles in a
+seated posture or soon stands up again; a fall, a bend or a jog drops the
+chest too but does not settle so, a lean to open a door drops it slowly and
+without a jolt), a sit-to-stand (it rises, leaning forward, and ends upright)
+or sitting up from lying (an upright settled trunk after lying, without a
+stand-up). The classifier carries its state between calls, so any chunking
+of the seconds gives the same result.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class SecondFeatures:
     height_lo_m: np.ndarray  #: lowest height transient (high-passed double integral of vertical acceleration)
     height_hi_m: np.ndarray  #: highest height transient
     settling: np.ndarray  #: the device's fusion was settling during the second (bool)
-    accel_fault: np.ndarray  #: the second's mean |acceleration| is no motion's (Settings.accel_fault_low_g; bool)
+    accel_fault: np.ndarray  #: the second's mean |acceleration| is a sensor fault (Settings.accel_fault_low_g; bool)
 
 
 #: The height transient lags the movement (two leaky integrators of 1 s, pipeline.HEIGHT_TAU_S): a drop

@@ -100,9 +100,9 @@ class Settings:
     #: lies below this (g) is therefore not motion but an accelerometer fault: its samples feed neither
     #: the height nor the gait filter, and it shows no transition and no settled posture. The filters also
     #: start from the first sample within these bounds. On UMAFall the seconds' means lie within
-    #: 0.83-1.73 g but for its faults: ~60 recordings read ~0.25 g at rest in their first samples or seconds,
-    #: a few ~4 g in their last (a range mismatch by 4); a start from such a sample swung the height
-    #: filter by metres.
+    #: 0.83-1.73 g but for its faults: 64 of 303 recordings read ~0.25 g at rest in their first samples or
+    #: seconds, 8 read ~4 g in their last (a range mismatch by 4); a start from such a sample swung the
+    #: height filter by metres.
     accel_fault_low_g: float = 0.5
     #: ...or above this (g).
     accel_fault_high_g: float = 2.0
