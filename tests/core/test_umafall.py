@@ -52,6 +52,14 @@ def figures(shared_data: Path) -> dict[str, dict[str, float]]:
     return evaluate(shared_data / "umafall")
 
 
+# Measured 2026-11-30 (accelerometer faults feed no filter; a sit-down needs the seat's jolt and a fall of the
+# transient within two seconds; a stand-up soon after one makes it a brief sit; a stand-up's lean may precede
+# its rise by a second; a settled upright trunk after lying on the back or a side is sitting): lying 0.95 of
+# 21, walking 0.92 of 26, sitting 0.96 of 26 (0.88 before: one subject sat ~1 s twice and stood straight up;
+# the one miss sat and stood while its accelerometer read ~0.25 g), bending 1.00, a sitting period in 0.035
+# of the 256 trials that rule sitting out (0.039; left: door opening 0.21, three shallow bends, one backward
+# fall) and in 0.079 of 277 with the lying-down trials (0.069: the faulty starts no longer hide sitting on the
+# bed, and sitting up on it now reads sitting).
 # Measured 2026-11-29 (sit-downs confirmed by settling, bends voiding them, reclined lying, walking in 3 of 4
 # seconds): lying 0.95 of 21 (0.71 before; one trial never lies down), walking 0.92 of 26 (0.88), sitting 0.88
 # of 26 (0.92: one subject sat for ~1 s and stood up without settling; two other recordings read |acc|
@@ -67,7 +75,7 @@ def test_walking_is_recognised_in_walking_trials(figures: dict) -> None:
 
 
 def test_a_sitting_period_is_found_in_sitting_trials(figures: dict) -> None:
-    assert figures[SITTING_CLASS]["sitting"] >= 0.84
+    assert figures[SITTING_CLASS]["sitting"] >= 0.92
 
 
 def test_forward_flexion_is_seen_in_bending_trials(figures: dict) -> None:
@@ -75,5 +83,5 @@ def test_forward_flexion_is_seen_in_bending_trials(figures: dict) -> None:
 
 
 def test_wrong_sitting_in_other_trials_is_bounded(figures: dict) -> None:
-    assert figures["_wrong_sitting"]["share"] <= 0.06
+    assert figures["_wrong_sitting"]["share"] <= 0.05
     assert figures["_wrong_sitting_all"]["share"] <= 0.08

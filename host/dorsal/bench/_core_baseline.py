@@ -9,7 +9,9 @@ transposed, the same coefficients), the per-second features and activity
 rules, slouch hysteresis, and the runs behind sitting bouts, slouches,
 extensions, twists and stretch episodes, and the handling of a settling
 fusion (blocks hold the last settled orientation and vertical acceleration;
-before the first settled sample, that sample's). Left out: the
+before the first settled sample, that sample's) and of accelerometer faults
+(a second's blocks wait for the second's mean |acceleration| before they
+enter the filters; faulty ones hold the last good input). Left out: the
 classification of a closed stretch episode (once per episode, not per
 sample).
 The columns are turned into Python lists first, so the loop pays for
@@ -101,21 +103,16 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     origin = ts[0] if ts else 0.0
     settling_bit = wire.ST_FUSION_SETTLING
 
-    wz: list[float] | None = None  # filter states, set by the first block
+    wz: list[float] | None = None  # filter states, set by their first good input
     hz: list[float] | None = None
-    # the first settled sample's orientation, and the vertical acceleration of the first settled block
+    amag_last: float | None = None  # the filters' last inputs (held through faults and settling)
+    a_vert_last: float | None = None
+    fault_lo, fault_hi = st.accel_fault_low_g * GRAVITY_MPS2, st.accel_fault_high_g * GRAVITY_MPS2
+    pend: list[tuple[float, float, bool]] = []  # the current second's blocks: |a|, vertical a, settling
+    # the first settled sample's orientation
     good = [i for i in range(s.size) if not status[i] & settling_bit]
     g0 = good[0] if good else s.size - 1
     held = (qw[g0], qx[g0], qy[g0], qz[g0])
-    first_block = next((i for i in good if i % d == d - 1), None)
-    a_vert_held: float | None = None
-    if first_block is not None:
-        w, x, y, z = qw[first_block], qx[first_block], qy[first_block], qz[first_block]
-        n2 = 2.0 / (w * w + x * x + y * y + z * z)
-        lo = first_block - d + 1
-        a_vert_held = ((x * z - w * y) * n2 * sum(ax[lo : first_block + 1]) / d
-                       + (y * z + w * x) * n2 * sum(ay[lo : first_block + 1]) / d
-                       + (1 - (x * x + y * y) * n2) * sum(az[lo : first_block + 1]) / d - GRAVITY_MPS2)
     unwrapped = ref = 0.0
     heading_started = False
     sx = sy = sz = 0.0
@@ -123,14 +120,17 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     acc: dict[str, float] = {}
 
     def fresh() -> dict[str, float]:
-        return {"n": 0, "flex": 0.0, "lat": 0.0, "rot": 0.0, "incl": 0.0, "side": 0.0, "band2": 0.0,
+        return {"n": 0, "asum": 0.0, "flex": 0.0, "lat": 0.0, "rot": 0.0, "incl": 0.0, "side": 0.0, "band2": 0.0,
                 "fmax": -math.inf, "fmin": math.inf, "hlo": math.inf, "hhi": -math.inf, "settling": 0.0,
                 "g0": 0.0, "g1": 0.0, "g2": 0.0, "q0": 0.0, "q1": 0.0, "q2": 0.0, "p": 0.0, "p_n": 0}
 
     inclined = [False, False]
     altitudes = [math.nan] * BARO_WINDOW_S  # the barometer's altitude of the seconds before (core.barometer)
-    leaned_before = [False] * LEAN_RECENT_S
+    lean_hist = [False] * LEAN_RECENT_S  # leaned forward, the seconds before
     energetic = [False, False, False]
+    jolt_before = fell_before = False
+    hhi_before = 0.0
+    lay = stood = -(1 << 40)  # the rows of the last lying on the back or a side, and of walking or standing up
     posture = 0
     # sit-down settling (dorsal.core.activity): runs, and the rows of the last held bend, drop and void
     row = 0
@@ -146,8 +146,45 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     events = {"prolonged_sitting": 0, "slouch": 0, "excessive_extension": 0, "twist": 0}
     twists = 0
 
+    def filters(a: dict[str, float]) -> bool:
+        """The gait band and height filters (lfilter, direct form II transposed) over the second's blocks;
+        returns whether the second is an accelerometer fault."""
+        nonlocal wz, hz, amag_last, a_vert_last
+        fault = not fault_lo <= a["asum"] / a["n"] <= fault_hi
+        for amag, a_vert, settling in pend:
+            bad = fault or (amag_last is None and not fault_lo <= amag <= fault_hi)
+            band = 0.0
+            if not bad or amag_last is not None:
+                x = amag_last if bad else amag
+                if wz is None:
+                    wz = [c * x for c in w_zi]
+                band = wb[0] * x + wz[0]
+                wz[0] = wb[1] * x - wa[1] * band + wz[1]
+                wz[1] = wb[2] * x - wa[2] * band + wz[2]
+                wz[2] = wb[3] * x - wa[3] * band + wz[3]
+                wz[3] = wb[4] * x - wa[4] * band
+                amag_last = x
+            height = 0.0
+            hold = bad or settling
+            if not hold or a_vert_last is not None:
+                x = a_vert_last if hold else a_vert
+                if hz is None:
+                    hz = [c * x for c in h_zi]
+                height = hb[0] * x + hz[0]
+                hz[0] = hb[1] * x - ha[1] * height + hz[1]
+                hz[1] = hb[2] * x - ha[2] * height + hz[2]
+                hz[2] = hb[3] * x - ha[3] * height
+                a_vert_last = x
+            a["band2"] += band * band
+            a["hlo"] = min(a["hlo"], height)
+            a["hhi"] = max(a["hhi"], height)
+        pend.clear()
+        return fault
+
     def end_second(k: int, a: dict[str, float]) -> None:
-        nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void
+        nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void, jolt_before, fell_before
+        nonlocal hhi_before, lay, stood
+        fault = filters(a)
         n = a["n"]
         flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
         band_rms = math.sqrt(a["band2"] / n)
@@ -163,39 +200,53 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         is_energetic = band_rms > st.walking_band_rms_mps2 and not lying
         walking = is_energetic and is_energetic + energetic[0] + energetic[1] + energetic[2] >= 3
         energetic[0], energetic[1], energetic[2] = energetic[1], energetic[2], is_energetic
-        leaned = a["fmax"] > st.transition_lean_deg and not a["settling"]
+        unreliable = a["settling"] or fault
+        leaned = a["fmax"] > st.transition_lean_deg and not unreliable
         hlo, hhi = a["hlo"], a["hhi"]
-        down = hlo < -st.transition_height_m and -hlo > hhi and leaned and not walking and not lying
-        up = (hhi > st.stand_up_height_m and hhi > -hlo and leaned and a["fmin"] < st.stand_up_flexion_max_deg
-              and not lying)
+        fell = (hlo < -st.transition_height_m and -hlo > hhi and max(hhi_before, hhi) - hlo > st.transition_height_m
+                and leaned and not walking and not lying)
+        hhi_before = hhi
+        jolt = band_rms > st.sit_jolt_band_rms_mps2
         alt = (44330.77 * (1.0 - (a["p"] / n / 101325.0) ** (1.0 / 5.25588))) if a["p_n"] == n else math.nan
         known = [v for v in altitudes if not math.isnan(v)]
         baro = not math.isnan(alt) and bool(known)
+        down = fell if baro else (fell and (jolt or jolt_before)) or (fell_before and jolt)
+        jolt_before, fell_before = jolt, fell
+        up = (hhi > st.stand_up_height_m and hhi > -hlo and (leaned or lean_hist[-1])
+              and a["fmin"] < st.stand_up_flexion_max_deg and not lying)
         if baro:
-            up = (alt - min(known) >= st.baro_transition_m and (leaned or any(leaned_before))
+            up = (alt - min(known) >= st.baro_transition_m and (leaned or any(lean_hist))
                   and a["fmin"] < st.stand_up_flexion_max_deg and not lying)
         altitudes.pop(0)
         altitudes.append(alt)
-        leaned_before.pop(0)
-        leaned_before.append(leaned)
+        lean_hist.pop(0)
+        lean_hist.append(leaned)
         settled = (band_rms < st.settled_band_rms_mps2 and incl < st.seated_inclination_max_deg and not lying
-                   and not walking and not a["settling"])
+                   and not walking and not unreliable)
         settled_run = settled_run + 1 if settled else 0
         bent_run = bent_run + 1 if incl > st.bend_inclination_deg else 0
         if bent_run >= st.bend_hold_s:
             held_bend = row
         if down:
             drop = row
+        void_before = void
         if lying or walking or up or row - held_bend <= HEIGHT_LAG_S:
             void = row
         sat = drop > void and settled_run >= st.sit_settle_s and st.sit_settle_s <= row - drop <= st.sit_settle_within_s
         if baro:
             sat = sat and alt - max(known) <= -st.baro_transition_m
+        if lying and a["fmax"] < st.bend_inclination_deg:
+            lay = row
+        if walking or up:
+            stood = row
+        sat = sat or (settled and lay > stood)
+        brief = (up and drop > void_before and row - drop <= st.brief_sit_within_s and posture != 1
+                 and st.brief_sit_within_s > 0)
         row += 1
         code = 3 if lying else 2 if walking or up else 1 if sat else 0
         if code:
             posture = code
-        act = 1 if lying else 4 if walking else 2 if posture == 1 else 3 if posture == 2 else 0
+        act = 1 if lying else 4 if walking else 2 if posture == 1 or brief else 3 if posture == 2 else 0
         activity_s[act] += 1
         # events (Analyzer._detect)
         sitting.step(k, act == 2, flex)
@@ -258,26 +309,8 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             unwrapped += step - TWO_PI * round(step / TWO_PI)
             ref = alpha * unwrapped + (1.0 - alpha) * ref
         rot = (ref - unwrapped) * DEG
-        # gait band and height (lfilter, direct form II transposed)
         amag = math.sqrt(mx * mx + my * my + mz * mz)
-        if wz is None:
-            wz = [c * amag for c in w_zi]
-        band = wb[0] * amag + wz[0]
-        wz[0] = wb[1] * amag - wa[1] * band + wz[1]
-        wz[1] = wb[2] * amag - wa[2] * band + wz[2]
-        wz[2] = wb[3] * amag - wa[3] * band + wz[3]
-        wz[3] = wb[4] * amag - wa[4] * band
         a_vert = r[6] * mx + r[7] * my + r[8] * mz - GRAVITY_MPS2
-        if settling and a_vert_held is not None:
-            a_vert = a_vert_held
-        else:
-            a_vert_held = a_vert
-        if hz is None:
-            hz = [c * a_vert for c in h_zi]
-        height = hb[0] * a_vert + hz[0]
-        hz[0] = hb[1] * a_vert - ha[1] * height + hz[1]
-        hz[1] = hb[2] * a_vert - ha[2] * height + hz[2]
-        hz[2] = hb[3] * a_vert - ha[3] * height
         # the second's features
         k = int(math.floor(ts[i] - origin))
         if k != sec:
@@ -285,16 +318,15 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
                 end_second(sec, acc)
             sec, acc = k, fresh()
         acc["n"] += 1
+        acc["asum"] += amag
+        pend.append((amag, a_vert, bool(settling)))
         acc["flex"] += flex
         acc["lat"] += lat
         acc["rot"] += rot
         acc["incl"] += incl
         acc["side"] += side
-        acc["band2"] += band * band
         acc["fmax"] = max(acc["fmax"], flex)
         acc["fmin"] = min(acc["fmin"], flex)
-        acc["hlo"] = min(acc["hlo"], height)
-        acc["hhi"] = max(acc["hhi"], height)
         if settling:
             acc["settling"] = 1.0
         if press[i] > 0:

@@ -172,6 +172,21 @@ def gyro_activity(gyro: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(var, np.float32(0.0)).sum(axis=0))
 
 
+def _held(v: np.ndarray, hold: np.ndarray | None, last: float | None) -> tuple[np.ndarray, float | None]:
+    """v (N,) with the entries where hold (N,) bool is set replaced by the last entry not held (by last
+    before any), and the filter's starting value: last, or without it the first entry not held (None:
+    every entry is held and the filter waits)."""
+    if hold is None or not hold.any():
+        return v, (last if last is not None else float(v[0]))
+    if last is None:
+        good = np.flatnonzero(~hold)
+        if good.size == 0:
+            return v, None
+        last = float(v[good[0]])
+    idx = np.maximum.accumulate(np.where(hold, -1, np.arange(v.size)))
+    return np.where(idx >= 0, v[np.maximum(idx, 0)], np.float32(last)), last
+
+
 def _seconds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(index of each second's first sample, the second) for times t (s, increasing): the seconds are
     floor(t). Found by bisection at the whole seconds, unless a gap makes those many."""
@@ -345,6 +360,7 @@ class Analyzer:
                         np.convolve([1.0, -lam_hp], np.convolve([1.0, -lam], [1.0, -lam])))
         self._height_zi: np.ndarray | None = None
         self._a_vert_last: float | None = None  # the last vertical acceleration of settled fusion
+        self._amag_last: float | None = None  # the last |acceleration| the gait filter took (no fault)
         self._q_settled: tuple[float, ...] | None = None  # the last settled orientation
         self._started = False  # the fusion has settled once (or never will: finish())
         self._unsettled = np.zeros(0, SAMPLE_DTYPE)  # samples before the fusion first settled
@@ -508,31 +524,44 @@ class Analyzer:
                                                                    st.twist_reference_s, self._angle_state)
 
         amag = np.sqrt(ax * ax + ay * ay + az * az)
-        if self._walk_zi is None:
-            self._walk_zi = lfilter_zi(*self._walk_ba) * amag[0]
-        band, self._walk_zi = lfilter(*self._walk_ba, amag, zi=self._walk_zi)
         a_vert = v0 * ax + v1 * ay + v2 * az - np.float32(GRAVITY_MPS2)
-        # While the device's fusion settles (after power-up, status bit) its vertical is still
-        # swinging in: no height change can be read from it. Those samples hold the last settled
-        # value (carried between chunks); before the first one the height filter waits.
-        height = np.zeros(a_vert.size)
-        if settling.any():
-            good = np.flatnonzero(~settling)
-            if self._a_vert_last is None and good.size:
-                self._a_vert_last = float(a_vert[good[0]])
-            if self._a_vert_last is not None:
-                idx = np.maximum.accumulate(np.where(settling, -1, np.arange(a_vert.size)))
-                a_vert = np.where(idx >= 0, a_vert[np.maximum(idx, 0)], np.float32(self._a_vert_last))
-        if self._height_zi is None and self._a_vert_last is None and not settling.any():
-            self._a_vert_last = float(a_vert[0])
-        if self._a_vert_last is not None:
-            if self._height_zi is None:
-                self._height_zi = lfilter_zi(*self._height) * self._a_vert_last
-            height, self._height_zi = lfilter(*self._height, a_vert, zi=self._height_zi)
-            self._a_vert_last = float(a_vert[-1])
-
         starts, secs = _seconds(t)
         counts = np.diff(np.append(starts, t.size))
+        # An accelerometer fault (settings.accel_fault_low_g): whole seconds by their mean |a|, and, until
+        # the gait filter has had its first input, each analysis sample by its own. Faulty samples feed
+        # neither filter: they hold the last good input (carried between chunks); before the first one the
+        # filters wait.
+        amag_s = np.add.reduceat(amag, starts) / counts
+        fault_s = ((amag_s < np.float32(st.accel_fault_low_g * GRAVITY_MPS2))
+                   | (amag_s > np.float32(st.accel_fault_high_g * GRAVITY_MPS2)))
+        bad = np.repeat(fault_s, counts) if fault_s.any() else None
+        if self._amag_last is None:
+            ok = ((amag >= np.float32(st.accel_fault_low_g * GRAVITY_MPS2))
+                  & (amag <= np.float32(st.accel_fault_high_g * GRAVITY_MPS2)))
+            if bad is not None:
+                ok &= ~bad
+            first = int(np.argmax(ok)) if ok.any() else amag.size
+            if first:
+                bad = np.zeros(amag.size, bool) if bad is None else bad
+                bad[:first] = True
+        amag, start = _held(amag, bad, self._amag_last)
+        band = np.zeros(amag.size)
+        if start is not None:
+            if self._walk_zi is None:
+                self._walk_zi = lfilter_zi(*self._walk_ba) * start
+            band, self._walk_zi = lfilter(*self._walk_ba, amag, zi=self._walk_zi)
+            self._amag_last = float(amag[-1])
+        # While the device's fusion settles (after power-up, status bit) its vertical is still
+        # swinging in: no height change can be read from it. Those samples hold the last settled
+        # value as well.
+        hold = settling if bad is None else settling | bad
+        a_vert, start = _held(a_vert, hold, self._a_vert_last)
+        height = np.zeros(a_vert.size)
+        if start is not None:
+            if self._height_zi is None:
+                self._height_zi = lfilter_zi(*self._height) * start
+            height, self._height_zi = lfilter(*self._height, a_vert, zi=self._height_zi)
+            self._a_vert_last = float(a_vert[-1])
 
         def mean(v: np.ndarray) -> np.ndarray:
             return np.add.reduceat(v, starts) / counts
@@ -547,7 +576,7 @@ class Analyzer:
 
         activity = self._activity.classify(SecondFeatures(
             i_s, np.maximum.reduceat(flex, starts), np.minimum.reduceat(flex, starts), band_rms, h_lo, h_hi,
-            np.logical_or.reduceat(settling, starts), baro_drop, baro_rise))
+            np.logical_or.reduceat(settling, starts), fault_s, baro_drop, baro_rise))
 
         rows = np.zeros(secs.size, TIMELINE_DTYPE)
         rows["t_s"] = secs

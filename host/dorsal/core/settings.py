@@ -51,6 +51,11 @@ class Settings:
     #: A sit-down / stand-up changes the sensor's height by ~0.4-0.5 m; a transient of this size in the
     #: high-passed double integral of vertical acceleration marks one (SEED_NOTES.md).
     transition_height_m: float = 0.12
+    #: ...and the descent ends with a jolt as the seat stops it: gait-band RMS (m/s^2) above this in the
+    #: drop's second or the one before. Leaning 20-25 deg to open a door or to make a call drops the chest
+    #: too (partly through the accelerometer's error at the new tilt) but slowly: on UMAFall those read
+    #: 0.1-0.46 around the drop, the sit-downs 0.5-2.0. 0 disables.
+    sit_jolt_band_rms_mps2: float = 0.4
     #: Standing up must show a larger rise: leaning forward to reach from a chair lifts the chest
     #: ~0.15-0.2 m as well, a stand-up lifts it ~0.45 m (both through the same high-passed integral).
     stand_up_height_m: float = 0.18
@@ -70,6 +75,12 @@ class Settings:
     sit_settle_s: float = 1.0
     #: ...within this long after the drop (the seat is reached ~1-2 s into a 2-3 s stand-to-sit).
     sit_settle_within_s: float = 6.0
+    #: A drop confirmed by the seat's jolt and followed within this long (s) by a stand-up, with no lying,
+    #: walking or held bend between, is a brief sit although the wearer never settled: the stand-up's second
+    #: reads sitting. Sitting down and standing up take ~2-3 s each; on UMAFall one subject sat for ~1 s
+    #: and stood straight up in 2 of 3 trials, while no other trial showed this (bends hold their lean and
+    #: are voided). 0 disables.
+    brief_sit_within_s: float = 3.0
     #: Gait-band RMS (m/s^2) below this is settled: UMAFall's seated seconds read ~0.05-0.3, its walking
     #: ~0.6-2 (the walking threshold is walking_band_rms_mps2).
     settled_band_rms_mps2: float = 0.35
@@ -88,6 +99,18 @@ class Settings:
     #: ~0.4-0.5 m (SEED_NOTES.md); the BMP390's relative accuracy is +-3 Pa (~0.25 m) over long spans but
     #: its noise over a second's mean is ~1 cm, and weather drifts well under 0.1 m in seconds.
     baro_transition_m: float = 0.25
+    #: Over one second the mean acceleration is gravity plus the velocity change in that second, and a
+    #: person's trunk changes its velocity by a few m/s at most (a fall from standing reaches ~3-4 m/s);
+    #: steps and jolts add a few tenths of g to the mean magnitude. A second whose mean |acceleration|
+    #: lies below this (g) is therefore not motion but an accelerometer fault: its samples feed neither
+    #: the height nor the gait filter, and it shows no transition and no settled posture. The filters also
+    #: start from the first sample within these bounds. On UMAFall the seconds' means lie within
+    #: 0.83-1.73 g but for its faults: 64 of 303 recordings read ~0.25 g at rest in their first samples or
+    #: seconds, 8 read ~4 g in their last (a range mismatch by 4); a start from such a sample swung the
+    #: height filter by metres.
+    accel_fault_low_g: float = 0.5
+    #: ...or above this (g).
+    accel_fault_high_g: float = 2.0
     #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).
