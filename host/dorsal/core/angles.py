@@ -142,3 +142,41 @@ def quaternion_angles(
     sup, right, vert = body_axes(w, x, y, z, r_bs)
     _tilt(sup, right, out)
     return (out[0], out[1], _rotation(out[4], rate_hz, reference_s, state), out[2], out[3], *vert)
+
+
+def reference_alpha(rate_hz: float, reference_s: float) -> float:
+    """The heading reference's smoothing factor per sample (a one-pole low-pass of time constant reference_s)."""
+    return 1.0 - float(np.exp(-1.0 / (reference_s * rate_hz)))
+
+
+def retime_reference(state: AngleState, rate_hz: float, old_s: float, new_s: float) -> None:
+    """The heading reference follows at a new time constant from here on, continuing from its current value.
+
+    The one-pole filter's state is (1 - alpha) times its last output, so it is rescaled for the new alpha.
+    """
+    if state.zi is not None and old_s != new_s:
+        state.zi = state.zi * ((1.0 - reference_alpha(rate_hz, new_s)) / (1.0 - reference_alpha(rate_hz, old_s)))
+
+
+def rebase_heading(state: AngleState, q: tuple[float, ...], r_bs: np.ndarray, rate_hz: float,
+                   reference_s: float) -> None:
+    """New body axes (a recalibration) from here on, without a jump in the axial rotation.
+
+    The anterior axis of the new calibration points elsewhere than the old one's: read against the old
+    heading reference, that jump would be a false twist that fades over the reference's time constant.
+    Instead the unwrapped heading and its reference both move by the jump, measured at q (w, x, y, z), the
+    orientation of the last analysis sample before the change: the rotation continues from its value.
+    """
+    if state.last_heading_rad is None:
+        return
+    w, x, y, z = (np.array([v], np.float32) for v in q)
+    out = np.empty((5, 1), np.float32)
+    sup, right, _ = body_axes(w, x, y, z, r_bs)
+    _tilt(sup, right, out)
+    old = state.last_heading_rad
+    jump = (float(out[4, 0]) - old) % TWO_PI
+    if jump > np.pi:
+        jump -= TWO_PI
+    state.last_heading_rad = old + jump
+    if state.zi is not None:
+        state.zi = state.zi + (1.0 - reference_alpha(rate_hz, reference_s)) * jump
