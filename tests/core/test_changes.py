@@ -19,7 +19,7 @@ DORSAL = str(Path(sys.executable).with_name("dorsal"))
 LIMITS = Settings(sitting_bout_max_s=120.0)
 #: what the coach and the user might change mid-stream (twist_reference_s changes the heading filter)
 LATER = Settings(sitting_bout_max_s=100.0, extension_limit_deg=5.0, slouch_threshold_deg=3.0,
-                 twist_reference_s=10.0, merge_gap_s=3.0)
+                 twist_reference_s=10.0, merge_gap_s=3.0, break_min_s=30.0)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_the_changes_change_the_analysis_from_their_second_on(recording: np.ndar
     assert changed.summary["calibration"] == "calibrated" and changed.summary["settings"] == LATER.to_dict()
     assert changed.summary["settings_changes"] == [
         {"from_s": 151.0, "slouch_threshold_deg": 3.0, "extension_limit_deg": 5.0, "sitting_bout_max_s": 100.0,
-         "twist_reference_s": 10.0, "merge_gap_s": 3.0}]
+         "break_min_s": 30.0, "twist_reference_s": 10.0, "merge_gap_s": 3.0}]
 
 
 def test_a_sitting_bout_passes_a_recalibration(recording: np.ndarray) -> None:
