@@ -233,3 +233,23 @@ def test_the_demo_tour_raises_every_kind_of_alert_within_its_first_two_minutes_a
     assert set(first) == {"slouch", "excessive_extension", "twist", "prolonged_sitting", "coach"}
     wall_s = {k: v / DEFAULT_SPEED for k, v in first.items()}
     assert max(wall_s.values()) < 120, wall_s
+
+
+def test_a_recalibration_mid_bout_leaves_one_whole_bout_in_the_history(recording, dorsal_home) -> None:  # type: ignore[no-untyped-def]
+    """The history (what the store and the report get) sees the bout once, whole, with its alert."""
+    from dorsal.dashboard.history import SessionHistory
+    from dorsal.store.writer import BackgroundWriter
+
+    samples = read_recording(recording([Segment(10, "standing", 0), Segment(200, "sitting", 3)])).samples
+    with BackgroundWriter() as writer:
+        history = SessionHistory(writer, "dorsal-test", sitting_limit_s=120.0, twist_limit_per_day=4)
+        tracker = LiveTracker(Settings(sitting_bout_max_s=120.0), history=history)
+        for i in range(0, len(samples), 10):
+            if i == 10_000:
+                tracker.set_calibration(Calibration(source="calibrated"))
+            tracker.feed(samples[i:i + 10])
+        tracker.close()
+        writer.flush()
+    days = list(history.days.values())
+    assert sum(d.sitting_bouts for d in days) == 1 and sum(d.sitting_bouts_over_limit for d in days) == 1
+    assert max(d.longest_sitting_bout_s for d in days) > 190
