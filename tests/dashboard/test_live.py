@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dorsal.core import Calibration, Settings, analyze
+from dorsal.core import Calibration, Settings, analyze, capture
 from dorsal.dashboard.alerts import Level
 from dorsal.dashboard.live import HISTORY_S, LiveTracker
 from dorsal.dashboard.script import ScriptLink, Segment
@@ -128,7 +128,7 @@ def test_twisting_past_the_daily_heuristic_raises_a_twist_alert(recording) -> No
     assert [k for _, k, _ in events] == ["twist"]
 
 
-def test_a_new_calibration_starts_a_new_analysis_and_today_carries_on(recording) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_calibration_keeps_the_analysis_and_today_carries_on(recording) -> None:  # type: ignore[no-untyped-def]
     segs = [Segment(10, "standing", 0), Segment(10, "sitting", 2)]
     for _ in range(2):
         segs += [Segment(3, "sitting", 2, 0, 40, ramp_s=1), Segment(20, "sitting", 2, 0, 0, ramp_s=1)]
@@ -137,11 +137,60 @@ def test_a_new_calibration_starts_a_new_analysis_and_today_carries_on(recording)
     half = len(samples) // 2
     for i in range(0, half, 10):
         tracker.feed(samples[i:min(half, i + 10)])
-    before = tracker.twists
+    before, analyzer = tracker.twists, tracker.analyzer
     tracker.set_calibration(Calibration(source="calibrated"))
     for i in range(half, len(samples), 10):
         tracker.feed(samples[i:i + 10])
     assert before == 1 and tracker.twists == 2 and tracker.view().neutral == "calibrated"
+    assert tracker.analyzer is analyzer
+
+
+def _feed_recalibrating(samples, settings: Settings, at_s: float | None, calibration: Calibration | None = None
+                        ) -> tuple[LiveTracker, list, list]:  # type: ignore[no-untyped-def]
+    tracker = LiveTracker(settings)
+    escalations, bouts = [], []
+    for i in range(0, len(samples), 10):
+        if at_s is not None and tracker.t_s < at_s <= float(samples["t_s"][i]):
+            tracker.set_calibration(calibration)  # type: ignore[arg-type]
+        escalations += [(round(tracker.t_s, 2), e.kind, e.level) for e in tracker.feed(samples[i:i + 10])]
+        bouts.append(tracker.view().sitting_bout_s)
+    return tracker, escalations, bouts
+
+
+def test_recalibrating_mid_bout_keeps_the_bout_and_the_alert_time(recording) -> None:  # type: ignore[no-untyped-def]
+    """Pressing c 100 s into a sitting bout: the bout goes on (its length keeps growing) and prolonged
+    sitting is raised when the bout reaches the limit, as without the recalibration."""
+    samples = read_recording(recording([Segment(10, "standing", 0), Segment(200, "sitting", 3)])).samples
+    settings = Settings(sitting_bout_max_s=120.0)
+    t = samples["t_s"]
+    seated = samples[(t >= 95) & (t < 100)]
+    neutral = capture(np.stack([seated[f] for f in ("qw", "qx", "qy", "qz")], axis=1).astype(np.float64))
+    plain, plain_escalations, plain_bouts = _feed_recalibrating(samples, settings, None)
+    tracker, escalations, bouts = _feed_recalibrating(samples, settings, 100.0, neutral)
+    sitting_alerts = [e for e in escalations if e[1] == "prolonged_sitting"]
+    assert sitting_alerts and sitting_alerts == [e for e in plain_escalations if e[1] == "prolonged_sitting"]
+    assert 130 <= sitting_alerts[0][0] <= 140  # ~12 s standing, then 120 s of sitting
+    assert bouts == plain_bouts and bouts[-1] > 190
+    assert tracker.view().today.longest_bout_s == plain.view().today.longest_bout_s
+    assert tracker.view().neutral == "calibrated" and tracker.analyzer.calibration == neutral  # type: ignore[union-attr]
+    assert tracker.analyzer.finish().summary["calibrations"][1]["source"] == "calibrated"  # type: ignore[union-attr]
+
+
+def test_the_coachs_limit_applies_to_the_running_analysis(recording) -> None:  # type: ignore[no-untyped-def]
+    """A lean back of 17 deg is within the default limit (20 deg) but past the coach's 15 deg: set during
+    the session, the core itself judges the lean against it (its event and the alert)."""
+    samples = read_recording(recording([Segment(10, "standing", 0), Segment(10, "standing", -17, ramp_s=1),
+                                        Segment(10, "standing", 0, ramp_s=1)])).samples
+    tracker = LiveTracker()
+    raised = []
+    for i in range(0, len(samples), 10):
+        if i == 800:
+            tracker.set_extension_limit(15.0)
+        raised += [e.kind for e in tracker.feed(samples[i:i + 10])]
+    assert tracker.analyzer.settings.extension_limit_deg == 15.0  # type: ignore[union-attr]
+    (ev,) = [e for e in tracker.recent_events if e.kind == "excessive_extension"]
+    assert ev.figures["limit_deg"] == 15.0 and 10 <= ev.start_s <= 13
+    assert "excessive_extension" in raised
 
 
 def test_history_is_bounded_over_a_long_day() -> None:
@@ -184,3 +233,23 @@ def test_the_demo_tour_raises_every_kind_of_alert_within_its_first_two_minutes_a
     assert set(first) == {"slouch", "excessive_extension", "twist", "prolonged_sitting", "coach"}
     wall_s = {k: v / DEFAULT_SPEED for k, v in first.items()}
     assert max(wall_s.values()) < 120, wall_s
+
+
+def test_a_recalibration_mid_bout_leaves_one_whole_bout_in_the_history(recording, dorsal_home) -> None:  # type: ignore[no-untyped-def]
+    """The history (what the store and the report get) sees the bout once, whole, with its alert."""
+    from dorsal.dashboard.history import SessionHistory
+    from dorsal.store.writer import BackgroundWriter
+
+    samples = read_recording(recording([Segment(10, "standing", 0), Segment(200, "sitting", 3)])).samples
+    with BackgroundWriter() as writer:
+        history = SessionHistory(writer, "dorsal-test", sitting_limit_s=120.0, twist_limit_per_day=4)
+        tracker = LiveTracker(Settings(sitting_bout_max_s=120.0), history=history)
+        for i in range(0, len(samples), 10):
+            if i == 10_000:
+                tracker.set_calibration(Calibration(source="calibrated"))
+            tracker.feed(samples[i:i + 10])
+        tracker.close()
+        writer.flush()
+    days = list(history.days.values())
+    assert sum(d.sitting_bouts for d in days) == 1 and sum(d.sitting_bouts_over_limit for d in days) == 1
+    assert max(d.longest_sitting_bout_s for d in days) > 190

@@ -24,10 +24,13 @@ DEG = np.float32(180.0 / np.pi)
 
 @dataclass
 class AngleState:
-    """Carried between chunks: the unwrapped heading and the heading reference filter."""
+    """Carried between chunks: the last heading (as read, and unwrapped: read + 2 pi turns) and the heading
+    reference filter."""
 
     last_heading_rad: float | None = None
     zi: np.ndarray | None = None
+    last_read_rad: float | None = None  #: the last heading as read (float32, in (-pi, pi])
+    turns: float = 0.0  #: whole turns added to it (a float64 integer)
 
 
 def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray
@@ -97,14 +100,16 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
     """Axial rotation (deg, right +) of the headings (rad) against their slowly following reference."""
     if heading.size == 0:
         return heading.copy()
-    # unwrap against the last heading of the previous chunk (float64 keeps whole turns exact all day)
-    first = float(heading[0]) if state.last_heading_rad is None else state.last_heading_rad
+    # unwrap against the last heading of the previous chunk: each heading as read plus the whole turns
+    # counted so far (integers, exact in float64 all day), so any chunking gives the very same values
     step = np.empty_like(heading)
-    step[0] = heading[0] - np.float32(first % TWO_PI - TWO_PI * (first % TWO_PI > np.pi))
+    step[0] = heading[0] - (heading[0] if state.last_read_rad is None else np.float32(state.last_read_rad))
     np.subtract(heading[1:], heading[:-1], out=step[1:])
-    step -= np.float32(TWO_PI) * np.round(step * np.float32(1.0 / TWO_PI))
-    unwrapped = np.cumsum(step, dtype=np.float64)
-    unwrapped += first
+    turns = np.cumsum(np.round(step * np.float32(1.0 / TWO_PI)), dtype=np.float64)
+    np.subtract(state.turns, turns, out=turns)
+    unwrapped = turns * TWO_PI
+    unwrapped += heading
+    state.turns, state.last_read_rad = float(turns[-1]), float(heading[-1])
     state.last_heading_rad = float(unwrapped[-1])
     alpha = 1.0 - np.exp(-1.0 / (reference_s * rate_hz))
     b, a = np.array([alpha]), np.array([1.0, alpha - 1.0])
@@ -142,3 +147,41 @@ def quaternion_angles(
     sup, right, vert = body_axes(w, x, y, z, r_bs)
     _tilt(sup, right, out)
     return (out[0], out[1], _rotation(out[4], rate_hz, reference_s, state), out[2], out[3], *vert)
+
+
+def reference_alpha(rate_hz: float, reference_s: float) -> float:
+    """The heading reference's smoothing factor per sample (a one-pole low-pass of time constant reference_s)."""
+    return 1.0 - float(np.exp(-1.0 / (reference_s * rate_hz)))
+
+
+def retime_reference(state: AngleState, rate_hz: float, old_s: float, new_s: float) -> None:
+    """The heading reference follows at a new time constant from here on, continuing from its current value.
+
+    The one-pole filter's state is (1 - alpha) times its last output, so it is rescaled for the new alpha.
+    """
+    if state.zi is not None and old_s != new_s:
+        state.zi = state.zi * ((1.0 - reference_alpha(rate_hz, new_s)) / (1.0 - reference_alpha(rate_hz, old_s)))
+
+
+def rebase_heading(state: AngleState, q: tuple[float, ...], r_bs: np.ndarray, rate_hz: float,
+                   reference_s: float) -> None:
+    """New body axes (a recalibration) from here on, without a jump in the axial rotation.
+
+    The anterior axis of the new calibration points elsewhere than the old one's: read against the old
+    heading reference, that jump would be a false twist that fades over the reference's time constant.
+    Instead the unwrapped heading and its reference both move by the jump, measured at q (w, x, y, z), the
+    orientation of the last analysis sample before the change: the rotation continues from its value.
+    """
+    if state.last_heading_rad is None:
+        return
+    w, x, y, z = (np.array([v], np.float32) for v in q)
+    out = np.empty((5, 1), np.float32)
+    sup, right, _ = body_axes(w, x, y, z, r_bs)
+    _tilt(sup, right, out)
+    read = float(out[4, 0])
+    old = state.last_heading_rad
+    turns = float(np.round((old - read) / TWO_PI))  # the new heading's turns nearest the old one
+    new = turns * TWO_PI + read
+    state.turns, state.last_read_rad, state.last_heading_rad = turns, read, new
+    if state.zi is not None:
+        state.zi = state.zi + (1.0 - reference_alpha(rate_hz, reference_s)) * (new - old)

@@ -31,7 +31,7 @@ from scipy.signal import butter, lfilter, lfilter_zi
 
 from dorsal.core import quaternion as quat
 from dorsal.core.activity import ACT, ACTIVITIES, ActivityClassifier, SecondFeatures
-from dorsal.core.angles import AngleState, quaternion_angles
+from dorsal.core.angles import AngleState, quaternion_angles, rebase_heading, retime_reference
 from dorsal.core.barometer import HeightSteps, second_altitudes
 from dorsal.core.calibration import Calibration, capture
 from dorsal.core.runs import Run, RunTracker
@@ -124,6 +124,18 @@ class LiveState:
     extension_deg: float = 0.0
     twists_today: int = 0
     calibration_source: str = "assumed"
+    #: seconds the open excessive-extension run has lasted (from its first second past the limit, short dips
+    #: below it included), while the newest second is past the limit; 0 otherwise
+    extension_run_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A calibration and/or settings change scheduled for a whole second of the stream."""
+
+    second: int
+    calibration: Calibration | None = None
+    settings: Settings | None = None
 
 
 @dataclass
@@ -327,6 +339,37 @@ class Analyzer:
     calibration: None -> estimated from the first quiet upright seconds (or the nominal mounting).
     keep_timeline: keep every timeline row for finish() (batch use); a live session leaves it off so
     memory stays flat.
+
+    Changing the calibration or the settings of a running analysis (``set_calibration``,
+    ``set_settings``): the change is scheduled for a whole second of the stream (seconds count from the
+    first sample, as in the timeline) and everything from that second on is analysed with it, everything
+    before with what was in force, so any chunking still gives the same timeline and events.
+
+    - A change made at time ``at_s`` (s since the first sample; default: the newest sample fed so far)
+      applies from second ``floor(at_s) + 1``, the first whole second that begins after at_s: the second
+      holding at_s is analysed entirely with the old values. The analysis keeps the newest sample's second
+      pending (it may go on), so a change at the newest sample's time (what the live dashboard does)
+      always comes in time. A change for a second that has already been analysed (at_s before the
+      newest sample fed) applies from the first second not analysed yet; the result then depends on how
+      the input was chunked. Both methods return the second the change applies from.
+    - What carries on: the sitting bout and every open run (slouch, extension, twist, stretch episode),
+      the activity state (a seated wearer stays seated), the gait and height filters (they read the
+      sensor's acceleration against the Earth's vertical, which no calibration changes), today's counts.
+    - A new calibration moves the body axes: flexion, lateral bend and inclination jump to the new neutral
+      (that is the point), while the axial rotation's heading and its reference move together by the
+      jump of the anterior axis, so the rotation continues from its value and no false twist appears.
+      While the neutral is still being estimated, the seconds before the change take the estimate if one
+      is found in them (the same rule as without a change), else the new calibration (or the nominal
+      mounting when the two minutes of waiting were over before the change).
+    - New settings: thresholds, delays and limits apply to the seconds from the change on; runs open at
+      the change keep going and are judged when they close (an excessive extension reports the limit in
+      force when it began). The run gaps (break_min_s, merge_gap_s) apply to the open runs from the
+      change on. No setting changes a filter's design except twist_reference_s: the heading reference
+      then follows at the new time constant from its current value. still_gyro_rps only serves the
+      estimate of the neutral before the analysis starts: changed later it has no effect.
+    - The summary lists the calibrations used (``calibrations``, each with the second it applied from)
+      and the settings changes (``settings_changes``); ``calibration`` and ``settings`` are those in
+      force at the end.
     """
 
     def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None,
@@ -382,6 +425,77 @@ class Analyzer:
         self._seconds = 0
         self._finished = False
         self.live = LiveState(calibration_source=calibration.source if calibration else "assumed")
+        self._changes: list[_Change] = []  # scheduled, in order of their seconds
+        #: (second it applied from, calibration): the calibrations used so far
+        self._calibrations: list[tuple[int, Calibration]] = [(0, calibration)] if calibration is not None else []
+        self._settings_changes: list[dict[str, Any]] = []
+        self._next_second = 0  # the first second not analysed yet
+        self._t_newest: float | None = None  # the newest sample fed (s since the first)
+        self._ext_over = False  # the last analysed second was past the extension limit
+        self._ext_limit_open = s.extension_limit_deg  # the limit in force when the open extension run began
+
+    # ------------------------------------------------------------------ changes
+
+    def set_calibration(self, calibration: Calibration, at_s: float | None = None) -> int:
+        """A new neutral from second floor(at_s) + 1 on (see the class's docstring); returns that second."""
+        return self._schedule(_Change(0, calibration=calibration), at_s)
+
+    def set_settings(self, settings: Settings, at_s: float | None = None) -> int:
+        """New settings from second floor(at_s) + 1 on (see the class's docstring); returns that second."""
+        return self._schedule(_Change(0, settings=settings), at_s)
+
+    def _schedule(self, change: _Change, at_s: float | None) -> int:
+        if self._finished:
+            raise RuntimeError("the analysis has finished")
+        if at_s is None:
+            at_s = self._t_newest if self._t_newest is not None else -1.0
+        second = max(int(np.floor(at_s)) + 1, self._next_second)
+        change = _Change(second, change.calibration, change.settings)
+        if self._origin is None and second == 0:
+            self._apply(change)  # nothing fed yet: as if the analysis had started with it
+            return second
+        at = len(self._changes)
+        while at and self._changes[at - 1].second > second:
+            at -= 1
+        self._changes.insert(at, change)
+        return second
+
+    def _apply(self, change: _Change) -> None:
+        """Put a scheduled change in force (between two seconds of the stream)."""
+        if change.settings is not None:
+            old, new = self.settings, change.settings
+            retime_reference(self._angle_state, self.analysis_rate_hz, old.twist_reference_s, new.twist_reference_s)
+            self.settings = self._activity.settings = self._stretch.settings = new
+            self._sitting.gap = int(round(new.break_min_s))
+            self._slouch.gap = int(round(new.merge_gap_s))
+            before = old.to_dict()
+            diff = {k: v for k, v in new.to_dict().items() if before[k] != v}
+            if diff:
+                self._settings_changes.append({"from_s": float(change.second), **diff})
+        cal = change.calibration
+        if cal is not None and cal != self.calibration:
+            r_bs = cal.body_to_sensor()
+            if self._q_settled is not None:
+                rebase_heading(self._angle_state, self._q_settled, r_bs, self.analysis_rate_hz,
+                               self.settings.twist_reference_s)
+            self._set_calibration(cal, change.second)
+
+    def _calibration_before_change(self, buf: np.ndarray) -> Calibration | None:
+        """While the neutral is being estimated and the stream has reached a scheduled calibration change:
+        the calibration of the seconds before it (the estimate from them, else the new one, or the nominal
+        mounting when the wait for an estimate was over before the change). None otherwise."""
+        change = next((c for c in self._changes if c.calibration is not None), None)
+        origin = self._origin or 0.0
+        t = buf["t_s"]
+        if change is None or np.floor(t[-1] - origin) < change.second:
+            return None
+        j = _first_from(t, origin, change.second)
+        found = estimate_calibration(buf[: j + 1], self.settings, origin)  # the seconds before the change, all complete
+        if found is not None:
+            return found
+        if j and t[j - 1] - origin >= ESTIMATE_WINDOW_S + 1:
+            return Calibration()
+        return change.calibration
 
     # ------------------------------------------------------------------ feeding
 
@@ -394,16 +508,19 @@ class Analyzer:
             return _empty_update(self.live)
         if self._origin is None:
             self._origin = float(chunk["t_s"][0])
+        self._t_newest = float(chunk["t_s"][-1]) - self._origin
         chunk = self._wait_for_settled(chunk)
         if chunk.size == 0:
             return _empty_update(self.live)
         if self._r_bs is None:
             buf = np.concatenate([self._pending, chunk]) if self._pending.size else chunk
-            cal = estimate_calibration(buf, self.settings, self._origin)
-            waited = buf["t_s"][-1] - self._origin >= ESTIMATE_WINDOW_S + 1
-            if cal is None and not waited:
-                self._pending = buf
-                return _empty_update(self.live)
+            cal = self._calibration_before_change(buf)
+            if cal is None:
+                cal = estimate_calibration(buf, self.settings, self._origin)
+                waited = buf["t_s"][-1] - self._origin >= ESTIMATE_WINDOW_S + 1
+                if cal is None and not waited:
+                    self._pending = buf
+                    return _empty_update(self.live)
             self._set_calibration(cal or Calibration())
             self._pending, chunk = np.zeros(0, SAMPLE_DTYPE), buf
         return self._take_seconds(chunk, ends_second)
@@ -463,8 +580,9 @@ class Analyzer:
         if not self._finished:
             if self._r_bs is None:
                 self._set_calibration(
-                    (estimate_calibration(self._pending, self.settings, self._origin or 0.0) if self._pending.size
-                     else None) or Calibration())
+                    (self._calibration_before_change(self._pending) if self._pending.size else None)
+                    or (estimate_calibration(self._pending, self.settings, self._origin or 0.0) if self._pending.size
+                        else None) or Calibration())
             if self._pending.size:
                 self._process(self._pending)
                 self._pending = np.zeros(0, SAMPLE_DTYPE)
@@ -474,10 +592,14 @@ class Analyzer:
         return Analysis(self.settings, self.calibration or Calibration(), sorted(self._events, key=_event_order),
                         timeline, self._summary())
 
-    def _set_calibration(self, cal: Calibration) -> None:
+    def _set_calibration(self, cal: Calibration, from_second: int = 0) -> None:
         self.calibration = cal
         self._r_bs = cal.body_to_sensor()
         self.live.calibration_source = cal.source
+        if self._calibrations and self._calibrations[-1][0] == from_second:
+            self._calibrations[-1] = (from_second, cal)
+        else:
+            self._calibrations.append((from_second, cal))
 
     # ------------------------------------------------------------------ processing
 
@@ -513,7 +635,26 @@ class Analyzer:
         return (t, w, x, y, z, q[4], q[5], q[6], q[7:10], settling, blk.pressure_pa)
 
     def _process(self, s: np.ndarray) -> Update:
-        """Complete seconds of samples -> angles, activity and events."""
+        """Complete seconds of samples -> angles, activity and events; scheduled changes are put in force
+        between the seconds they apply from (the samples are cut there, as a chunk boundary would be)."""
+        if s.size == 0:
+            return _empty_update(self.live)
+        origin = self._origin or 0.0
+        updates = []
+        while self._changes:
+            j = _first_from(s["t_s"], origin, self._changes[0].second)
+            if j == s.size:
+                break
+            if j:
+                updates.append(self._analyse(s[:j]))
+                s = s[j:]
+            self._apply(self._changes.pop(0))
+        updates.append(self._analyse(s))
+        self._next_second = max(self._next_second, int(np.floor(float(s["t_s"][-1]) - origin)) + 1)
+        return _join(updates, self.live)
+
+    def _analyse(self, s: np.ndarray) -> Update:
+        """Complete seconds of samples, all under one calibration and one set of settings."""
         blocks = self._blocks(s) if s.size else None
         if blocks is None:
             return _empty_update(self.live)
@@ -600,6 +741,7 @@ class Analyzer:
         lv.sitting_bout_s = float(self._sitting.open_length(now)) if sitting[-1] or self._sitting.open_start else 0.0
         lv.slouching_s = float(self._slouch.open_length(now)) if self._slouch_on else 0.0
         lv.extension_deg = float(max(0.0, -f_s[-1]))
+        lv.extension_run_s = float(self._extension.open_length(now)) if self._ext_over else 0.0
         lv.twists_today = self._twists
         return Update(t, flex, lat, rot, incl, rows, events, lv)
 
@@ -628,12 +770,19 @@ class Analyzer:
 
         # extension past the posture's base: upright 0, lying on the back -90, face down +90
         extension = extension_deg(flex, incl, side)
-        for run in self._extension.update(extension > st.extension_limit_deg, extension, secs):
+        over = extension > st.extension_limit_deg
+        self._ext_over = bool(over[-1])
+        was_open = self._extension.open_start is not None
+        closed = self._extension.update(over, extension, secs)
+        for i, run in enumerate(closed):
             if run.true_seconds < EXTENSION_MIN_S:
                 continue  # passing through on the way to lying down or sitting up
+            limit = self._ext_limit_open if i == 0 and was_open else st.extension_limit_deg
             new.append(Event("excessive_extension", float(run.start), float(run.end),
-                             {"peak_extension_deg": run.peak, "limit_deg": st.extension_limit_deg,
+                             {"peak_extension_deg": run.peak, "limit_deg": limit,
                               "time_above_s": float(run.true_seconds)}))
+        if self._extension.open_start is not None and (closed or not was_open):
+            self._ext_limit_open = st.extension_limit_deg  # a run began in these seconds
 
         # A twist goes out and comes back within twist_max_s, inside the trunk's range; turning the whole
         # body around (walking, lying down) does not come back or goes further.
@@ -676,12 +825,11 @@ class Analyzer:
             self._events.extend(self._sitting_event(run))
         for run in self._slouch.flush():
             self._events.extend(self._slouch_event(run))
-        st = self.settings
         for run in self._extension.flush():
             if run.true_seconds < EXTENSION_MIN_S:
                 continue
             self._events.append(Event("excessive_extension", float(run.start), float(run.end),
-                                      {"peak_extension_deg": run.peak, "limit_deg": st.extension_limit_deg,
+                                      {"peak_extension_deg": run.peak, "limit_deg": self._ext_limit_open,
                                        "time_above_s": float(run.true_seconds)}))
         self._events.extend(self._stretch.flush())
 
@@ -701,7 +849,10 @@ class Analyzer:
             "events": kinds,
             "calibration": (self.calibration or Calibration()).source,
             "barometer_s": float(self._baro_seconds),
+            "calibrations": [{"from_s": float(k), **cal.to_dict()}
+                             for k, cal in (self._calibrations or [(0, Calibration())])],
             "settings": self.settings.to_dict(),
+            "settings_changes": list(self._settings_changes),
         }
 
 

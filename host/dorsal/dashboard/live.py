@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from dorsal.core import Analyzer, Calibration, Event, Settings, Update
-from dorsal.core.angles import AngleState, body_axes, posture_angles
+from dorsal.core.angles import AngleState, body_axes, posture_angles, rebase_heading
 from dorsal.dashboard.alerts import Alert, AlertBook, Escalation
 
 #: seconds of history in the "recent" plots (one point per second)
@@ -29,8 +29,6 @@ TWIST_ALERT_S = 300.0
 #: leaning back past the limit raises the alert once it has lasted this long (the core ignores
 #: shorter extensions too: a posture change passing through is not a held lean)
 EXTENSION_ALERT_S = 2
-#: the extension alert only watches an upright trunk; reclined or lying, the base posture is not known
-UPRIGHT_INCLINATION_DEG = 50.0
 #: core events kept for the screens (the store keeps them all)
 RECENT_EVENTS = 50
 
@@ -101,7 +99,9 @@ class LiveTracker:
 
     settings: the core's settings (the dashboard passes the user's extension limit); calibration: a
     stored one for this wearable, or None (the core then estimates the neutral from the first quiet
-    upright seconds, up to ~2 min, and says so).
+    upright seconds, up to ~2 min, and says so). One analysis runs for the whole session: a new
+    calibration or extension limit changes it from its next whole second on (Analyzer.set_calibration,
+    set_settings), so the sitting bout, open runs and today's figures carry on.
     """
 
     def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None,
@@ -129,16 +129,16 @@ class LiveTracker:
         self._origin_unix_s = 0.0
         self._angles = AngleState()
         self._display_r_bs: np.ndarray | None = None
-        self._display_source = ""
+        self._display_cal: Calibration | None = None
+        self._last_q: tuple[float, ...] | None = None  # the newest sample's orientation (w, x, y, z)
         self._hist_flex: deque[float] = deque(maxlen=HISTORY_S)
         self._hist_rot: deque[float] = deque(maxlen=HISTORY_S)
-        self._twists_before = 0  # twists of earlier analyses today (a recalibration starts a new one)
         self._twists_live = 0
         self._bout_s = 0.0
         self._bout_start_s: float | None = None
         self._last_sitting_s: float | None = None
         self._slouching_s = 0.0
-        self._extension_run_s = 0
+        self._extension_run_s = 0.0
         self._last_twist_alert_s = float("-inf")
         self._break_at_s: float | None = None
         self._first_t_s: float | None = None
@@ -153,32 +153,27 @@ class LiveTracker:
 
     @property
     def neutral(self) -> str:
+        if self.calibration is not None:  # stored, or set in this session (the core takes it within a second)
+            return self.calibration.source
         if self.analyzer is not None and self.analyzer.calibration is not None:
             return self.analyzer.calibration.source
-        return "calibrated" if self.calibration is not None else "estimating"
+        return "estimating"
 
     @property
     def calibrated(self) -> bool:
         return self.neutral == "calibrated"
 
     def set_calibration(self, calibration: Calibration) -> None:
-        """A new neutral: the core's calibration is fixed for one analysis, so a new one starts with
-        the next samples. Today's figures carry on; the sitting bout restarts with the new analysis."""
-        if self.analyzer is not None:
-            self._twists_before += self.analyzer.live.twists_today
-        self._end_analysis()
+        """A new neutral. The running analysis takes it from the second after the newest sample on; the
+        sitting bout, open runs, the activity and today's figures carry on. The shown angles use it from
+        the next batch."""
         self.calibration = calibration
-        self.analyzer = None
-        self._origin_s = None
-        self._twists_live = 0
-        self._bout_s, self._bout_start_s, self._last_sitting_s = 0.0, None, None
-        self._slouching_s = 0.0
-        self._extension_run_s = 0
-        self._display_r_bs = None
+        if self.analyzer is not None:
+            self.analyzer.set_calibration(calibration)
 
     def _end_analysis(self) -> None:
-        """The analysis ends (a new calibration, or the session's end): the core closes its open runs, and
-        the history gets the events that closes and the sitting bout still open (not ended by a break)."""
+        """The analysis ends (the session's end): the core closes its open runs, and the history gets the
+        events that closes and the sitting bout still open (not ended by a break)."""
         if self.analyzer is None or self.history is None:
             return
         for ev in self.analyzer.finish().events:
@@ -198,17 +193,19 @@ class LiveTracker:
             self.history = None
 
     def set_extension_limit(self, limit_deg: float) -> None:
-        """The coach's learned limit. The running analysis keeps the limit it started with (the core's
-        settings are fixed per analysis); the next one, and the screens, use the new one."""
+        """The coach's learned limit: the screens use it at once, the running analysis from the second
+        after the newest sample on."""
         from dataclasses import replace
 
         self.settings = replace(self.settings, extension_limit_deg=float(limit_deg))
+        if self.analyzer is not None:
+            self.analyzer.set_settings(self.settings)
 
     # -- feeding -------------------------------------------------------------------
 
     @property
     def twists(self) -> int:
-        return self._twists_before + self._twists_live
+        return self._twists_live
 
     def feed(self, samples: np.ndarray) -> list[Escalation]:
         """Take one batch (SAMPLE_DTYPE array); returns the alert escalations it caused."""
@@ -265,10 +262,7 @@ class LiveTracker:
         self._bout_s = live.sitting_bout_s
         self._slouching_s = live.slouching_s
         self._twists_live = live.twists_today
-        # leaning back past the limit, in whole seconds of the core's timeline, while upright
-        ext = np.where(rows["inclination_deg"] < UPRIGHT_INCLINATION_DEG, -rows["flexion_deg"], 0.0)
-        for over in (ext > st.extension_limit_deg).tolist():
-            self._extension_run_s = self._extension_run_s + 1 if over else 0
+        self._extension_run_s = live.extension_run_s
         for ev in update.events:
             self.recent_events.append(ev)
             if self.history is not None:
@@ -282,19 +276,24 @@ class LiveTracker:
                 self._last_twist_alert_s = self._origin_s + ev.end_s
 
     def _display_angles(self, samples: np.ndarray) -> None:
-        """Angles of the newest samples against the core's calibration (or, while the core estimates
-        the neutral, against the nominal mounting), computed with the core's own angle function."""
+        """Angles of the newest samples against the newest calibration (the user's, at once; else the
+        core's estimate, or while the core estimates the neutral, the nominal mounting), computed with the
+        core's own angle function. A new calibration moves the heading reference with the body axes, as
+        in the core, so the shown rotation does not jump."""
         assert self.analyzer is not None
-        cal = self.analyzer.calibration or self.calibration
-        source = cal.source if cal is not None else "estimating"
-        if self._display_r_bs is None or source != self._display_source:
-            self._display_r_bs = (cal or Calibration()).body_to_sensor()
-            self._display_source = source
-            self._angles = AngleState()
+        cal = self.calibration or self.analyzer.calibration
+        rate_hz, reference_s = self.analyzer.rate_hz, self.analyzer.settings.twist_reference_s
+        if self._display_r_bs is None or cal is not self._display_cal:
+            r_bs = (cal or Calibration()).body_to_sensor()
+            if self._display_cal is None:  # the nominal mounting was a stand-in: the rotation starts afresh
+                self._angles = AngleState()
+            elif self._last_q is not None:
+                rebase_heading(self._angles, self._last_q, r_bs, rate_hz, reference_s)
+            self._display_r_bs, self._display_cal = r_bs, cal
         w, x, y, z = (np.ascontiguousarray(samples[f], np.float32) for f in ("qw", "qx", "qy", "qz"))
+        self._last_q = (float(w[-1]), float(x[-1]), float(y[-1]), float(z[-1]))
         sup, right, _ = body_axes(w, x, y, z, self._display_r_bs)
-        flex, lat, rot, incl, _ = posture_angles(sup, right, self.analyzer.rate_hz,
-                                                 self.analyzer.settings.twist_reference_s, self._angles)
+        flex, lat, rot, incl, _ = posture_angles(sup, right, rate_hz, reference_s, self._angles)
         self.flexion_deg, self.lateral_deg = float(flex[-1]), float(lat[-1])
         self.rotation_deg, self.inclination_deg = float(rot[-1]), float(incl[-1])
 
