@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
 from dorsal.errors import DorsalError
 from dorsal.simboard import VirtualBoard
-
 
 
 def board_names() -> list[str]:
@@ -46,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
     if folder is None:
         temp = tempfile.TemporaryDirectory(prefix="dorsal-board-")
         folder = Path(temp.name)
+    # Ctrl-C stops the board even when the command was started from a shell's background job, which
+    # leaves SIGINT ignored (Python then installs no KeyboardInterrupt handler); SIGTERM stops it too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     board = VirtualBoard(folder, board=args.board, env=env, heapsize=args.heapsize)
     port = board.start()
     try:
