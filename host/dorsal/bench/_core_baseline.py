@@ -129,6 +129,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     lean_hist = [False] * LEAN_RECENT_S  # leaned forward, the seconds before
     energetic = [False, False, False]
     jolt_before = fell_before = False
+    lean_run = 0  # whole seconds leaned forward (short of a bend) in a row, up to the second before
     hhi_before = 0.0
     lay = stood = -(1 << 40)  # the rows of the last lying on the back or a side, and of walking or standing up
     posture = 0
@@ -183,7 +184,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
 
     def end_second(k: int, a: dict[str, float]) -> None:
         nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void, jolt_before, fell_before
-        nonlocal hhi_before, lay, stood
+        nonlocal hhi_before, lay, stood, lean_run
         fault = filters(a)
         n = a["n"]
         flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
@@ -214,6 +215,10 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         jolt_before, fell_before = jolt, fell
         up = (hhi > st.stand_up_height_m and hhi > -hlo and (leaned or lean_hist[-1])
               and a["fmin"] < st.stand_up_flexion_max_deg and not lying)
+        if st.reach_lean_hold_s > 0 and lean_run >= st.reach_lean_hold_s:
+            up = False  # a reach from the seat, held and released
+        held_lean = a["fmin"] > st.transition_lean_deg and a["fmax"] < st.bend_inclination_deg
+        lean_run = lean_run + 1 if held_lean else 0
         if baro:
             up = (alt - min(known) >= st.baro_transition_m and (leaned or any(lean_hist))
                   and a["fmin"] < st.stand_up_flexion_max_deg and not lying)

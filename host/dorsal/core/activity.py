@@ -74,6 +74,7 @@ class ActivityClassifier:
         self._void_before = _NONE  # the last event that voids a drop, up to the second before the last one
         self._settled_run = 0  # settled seconds in a row up to the last second
         self._bent_run = 0  # seconds bent past bend_inclination_deg in a row up to the last second
+        self._lean_run = 0  # whole seconds leaned past transition_lean_deg in a row up to the last second
         self._held = _NONE  # the last second of a held bend
         self._jolt = False  # the last second showed a jolt (gait band past sit_jolt_band_rms_mps2)
         self._fell = False  # the last second showed a drop of the height (not yet confirmed by a jolt)
@@ -130,6 +131,17 @@ class ActivityClassifier:
         self._leaned = leaned_hist[-LEAN_RECENT_S:]
         leaned_before = leaned_hist[LEAN_RECENT_S - 1 : LEAN_RECENT_S - 1 + n]
         up = (h_hi > st.stand_up_height_m) & (h_hi > -h_lo) & (leaned | leaned_before) & upright & ~lying
+        # A stand-up's forward lean passes within a second or two; a lean held forward through whole seconds
+        # and then released is a reach from the seat (its transient rises by the accelerometer's offset
+        # at the held tilt, like a stand-up's). Bending further, past bend_inclination_deg, is a bend held
+        # while standing (to the floor), and one does stand up out of it.
+        held_lean = (f.flexion_min_deg > st.transition_lean_deg) & (f.flexion_max_deg < st.bend_inclination_deg)
+        lean_run = np.arange(n) - _last(~held_lean, -1 - self._lean_run)
+        lean_run_before = np.concatenate([[self._lean_run], lean_run[:-1]])
+        if n:
+            self._lean_run = int(lean_run[-1])
+        if st.reach_lean_hold_s > 0:
+            up &= lean_run_before < st.reach_lean_hold_s
         # With a barometer the chest's height is read directly (barometer.py): a stand-up must have
         # risen by baro_transition_m, and a rise that large is one, ending upright after the stand-up's
         # lean in the last LEAN_RECENT_S seconds, even when the accelerometer's transient stays small or

@@ -94,6 +94,11 @@ class Settings:
     #: 45 deg for 2-4 s, while sit-downs (leaning up to ~75 deg) stayed past it for 1 s at most in all but
     #: one trial; the simulator's pick-up bends 65-85 deg for ~2.5-4 s.
     bend_hold_s: float = 2.0
+    #: Without a barometer, a rise is no stand-up when the trunk was leaned forward past transition_lean_deg
+    #: through this many whole seconds just before it: that is a reach from the seat, held and released.
+    #: The simulator's stand-ups lean through at most one whole second; a seated reach to 43 deg held for
+    #: 2 s rose 0.19 m through the height filter and read as standing up. 0 disables.
+    reach_lean_hold_s: float = 2.0
     #: With a barometer: a sit-down must have lowered the chest, and a stand-up raised it, by at least this
     #: much (m) against the seconds before (barometer.WINDOW_S). Sitting down or standing up moves it
     #: ~0.4-0.5 m (SEED_NOTES.md); the BMP390's relative accuracy is +-3 Pa (~0.25 m) over long spans but
