@@ -34,6 +34,8 @@ def run_and_kill(db: Path, recording: Path, after_s: float) -> list[tuple[int, f
     def read() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
+            if not line.endswith("\n"):
+                break  # the kill cut the writer's last line
             i, t = line.split()
             lines.append((int(i), float(t)))
             started.set()
