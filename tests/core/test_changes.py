@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dorsal.core import Analysis, Analyzer, Calibration, Settings, analyze, capture
-from dorsal.recording import read_recording
 
-DORSAL = str(Path(sys.executable).with_name("dorsal"))
 #: the recording sits from ~9 s to its end: a bout past this limit, closed by the end of the recording
 LIMITS = Settings(sitting_bout_max_s=120.0)
 #: what the coach and the user might change mid-stream (twist_reference_s changes the heading filter)
 LATER = Settings(sitting_bout_max_s=100.0, extension_limit_deg=5.0, slouch_threshold_deg=3.0,
                  twist_reference_s=10.0, merge_gap_s=3.0, break_min_s=30.0)
-
-
-@pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    out = tmp_path_factory.mktemp("sim") / "twists.dorsal"
-    subprocess.run([DORSAL, "simulate", "--scenario", "unsafe-frequent-twists", "--duration", "240s", "--out",
-                    str(out), "--seed", "5"], check=True, capture_output=True, timeout=300)
-    return read_recording(out).samples
 
 
 def turned(neutral: Calibration, deg: float) -> Calibration:

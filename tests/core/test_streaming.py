@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dorsal.core import Analyzer, analyze
-from dorsal.recording import read_recording
-
-DORSAL = str(Path(sys.executable).with_name("dorsal"))
-
-
-@pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    out = tmp_path_factory.mktemp("sim") / "mixed.dorsal"
-    subprocess.run([DORSAL, "simulate", "--scenario", "unsafe-frequent-twists", "--duration", "240s", "--out",
-                    str(out), "--seed", "5"], check=True, capture_output=True, timeout=300)
-    return read_recording(out).samples
 
 
 def run_chunked(samples: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, list[dict]]:

@@ -28,6 +28,7 @@ from scipy.signal import butter, lfilter_zi
 
 from dorsal.core.activity import HEIGHT_LAG_S, LEAN_RECENT_S
 from dorsal.core.barometer import WINDOW_S as BARO_WINDOW_S
+from dorsal.core.barometer import altitude_m
 from dorsal.core.pipeline import ANALYSIS_RATE_HZ, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
@@ -208,7 +209,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
                 and leaned and not walking and not lying)
         hhi_before = hhi
         jolt = band_rms > st.sit_jolt_band_rms_mps2
-        alt = (44330.77 * (1.0 - (a["p"] / n / 101325.0) ** (1.0 / 5.25588))) if a["p_n"] == n else math.nan
+        alt = float(altitude_m(a["p"] / n)) if a["p_n"] == n else math.nan
         known = [v for v in altitudes if not math.isnan(v)]
         baro = not math.isnan(alt) and bool(known)
         down = fell if baro else (fell and (jolt or jolt_before)) or (fell_before and jolt)

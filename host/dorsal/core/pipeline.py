@@ -184,6 +184,19 @@ def gyro_activity(gyro: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(var, np.float32(0.0)).sum(axis=0))
 
 
+def _filter_held(ba: tuple[np.ndarray, np.ndarray], x: np.ndarray, hold: np.ndarray | None, last: float | None,
+                 zi: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, float | None]:
+    """One IIR filter (b, a) over x whose held entries take the last good input (_held); it starts at rest
+    at its first input. Returns (output, state, last input); zeros while no input has been good yet."""
+    x, start = _held(x, hold, last)
+    if start is None:
+        return np.zeros(x.size), zi, last
+    if zi is None:
+        zi = lfilter_zi(*ba) * start
+    y, zi = lfilter(*ba, x, zi=zi)
+    return y, zi, float(x[-1])
+
+
 def _held(v: np.ndarray, hold: np.ndarray | None, last: float | None) -> tuple[np.ndarray, float | None]:
     """v (N,) with the entries where hold (N,) bool is set replaced by the last entry not held (by last
     before any), and the filter's starting value: last, or without it the first entry not held (None:
@@ -685,24 +698,13 @@ class Analyzer:
             if first:
                 bad = np.zeros(amag.size, bool) if bad is None else bad
                 bad[:first] = True
-        amag, start = _held(amag, bad, self._amag_last)
-        band = np.zeros(amag.size)
-        if start is not None:
-            if self._walk_zi is None:
-                self._walk_zi = lfilter_zi(*self._walk_ba) * start
-            band, self._walk_zi = lfilter(*self._walk_ba, amag, zi=self._walk_zi)
-            self._amag_last = float(amag[-1])
+        band, self._walk_zi, self._amag_last = _filter_held(self._walk_ba, amag, bad, self._amag_last, self._walk_zi)
         # While the device's fusion settles (after power-up, status bit) its vertical is still
         # swinging in: no height change can be read from it. Those samples hold the last settled
         # value as well.
         hold = settling if bad is None else settling | bad
-        a_vert, start = _held(a_vert, hold, self._a_vert_last)
-        height = np.zeros(a_vert.size)
-        if start is not None:
-            if self._height_zi is None:
-                self._height_zi = lfilter_zi(*self._height) * start
-            height, self._height_zi = lfilter(*self._height, a_vert, zi=self._height_zi)
-            self._a_vert_last = float(a_vert[-1])
+        height, self._height_zi, self._a_vert_last = _filter_held(self._height, a_vert, hold, self._a_vert_last,
+                                                                  self._height_zi)
 
         def mean(v: np.ndarray) -> np.ndarray:
             return np.add.reduceat(v, starts) / counts

@@ -1,0 +1,24 @@
+"""Shared by the core's tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dorsal.recording import read_recording
+
+DORSAL = str(Path(sys.executable).with_name("dorsal"))
+
+
+@pytest.fixture(scope="session")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """Four minutes of the simulator's unsafe-frequent-twists scenario (seed 5, with its barometer): sitting,
+    slouching and twisting, for the streaming tests."""
+    out = tmp_path_factory.mktemp("sim") / "twists.dorsal"
+    subprocess.run([DORSAL, "simulate", "--scenario", "unsafe-frequent-twists", "--duration", "240s", "--out",
+                    str(out), "--seed", "5"], check=True, capture_output=True, timeout=300)
+    return read_recording(out).samples
