@@ -312,19 +312,20 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
     """
     if samples.size == 0:
         return None
-    k = np.floor(samples["t_s"] - origin_s).astype(np.int64)
-    last_complete = int(k[-1]) - 1
-    keep = k <= min(last_complete, ESTIMATE_WINDOW_S - 1)
-    if not keep.any():
+    t = samples["t_s"]
+    last_complete = int(np.floor(t[-1] - origin_s)) - 1
+    s = samples[: _first_from(t, origin_s, min(last_complete, ESTIMATE_WINDOW_S - 1) + 1)]  # the seconds counted
+    if s.size == 0:
         return None
-    s, k = samples[keep], k[keep]
+    k = np.floor(s["t_s"] - origin_s).astype(np.int64)
     q = np.stack([s["qw"], s["qx"], s["qy"], s["qz"]], axis=1).astype(np.float64)
     # samples of a settling fusion take the nearest settled orientation (as the analysis does)
     settling = (s["status"] & wire.ST_FUSION_SETTLING) != 0
     if settling.any() and not settling.all():
         idx = np.maximum.accumulate(np.where(settling, -1, np.arange(s.size)))
         q = q[np.where(idx >= 0, idx, np.argmin(settling))]
-    up_y = quat.matrices(q)[:, 2, 1]  # vertical component of sensor Y (nominally superior)
+    w, x, y, z = quat.normalize(q).T
+    up_y = 2 * (y * z + w * x)  # vertical component of sensor Y (nominally superior): quat.matrices()[:, 2, 1]
     starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
     secs = k[starts]
     gyro = np.stack([s[f] for f in GYRO_FIELDS])
