@@ -51,9 +51,11 @@ LEAN_RECENT_S = 2
 _NONE = -(1 << 40)  # "no such second yet" for the last-event indices carried between calls
 
 
-def _last(mask: np.ndarray, carried: int) -> np.ndarray:
-    """Index of the last second up to each one where mask holds (the carried index before any)."""
-    return np.maximum.accumulate(np.where(mask, np.arange(mask.size), carried))
+def _last(mask: np.ndarray, carried: int, i: np.ndarray) -> np.ndarray:
+    """Index of the last second up to each one where mask holds (the carried index before any); i: the
+    seconds' indices (np.arange(mask.size))."""
+    out = np.where(mask, i, carried)
+    return np.maximum.accumulate(out, out=out)
 
 
 class ActivityClassifier:
@@ -82,6 +84,7 @@ class ActivityClassifier:
     def classify(self, f: SecondFeatures) -> np.ndarray:
         st = self.settings
         n = f.inclination_deg.size
+        i = np.arange(n)
         # Lying: inclined for 3 seconds in a row (bending down to the floor passes through quickly);
         # reclined backward, less inclination suffices (one does not sit leaning back that far).
         inclined = (f.inclination_deg > st.lying_inclination_deg) | (
@@ -94,7 +97,10 @@ class ActivityClassifier:
         energetic = (f.band_rms_mps2 > st.walking_band_rms_mps2) & ~lying
         history = np.concatenate([self._energetic, energetic])
         k = energetic.size
-        count = history[3:].astype(int) + history[2:-1] + history[1:-2] + history[:k]
+        h8 = history.view(np.int8)
+        count = h8[3:] + h8[2:-1]
+        count += h8[1:-2]
+        count += h8[:k]
         walking = energetic & (count >= 3)
         self._energetic = history[-3:]
         # Sit-to-stand and stand-to-sit lean the trunk forward while the height changes (SEED_NOTES.md);
@@ -136,7 +142,7 @@ class ActivityClassifier:
         # at the held tilt, like a stand-up's). Bending further, past bend_inclination_deg, is a bend held
         # while standing (to the floor), and one does stand up out of it.
         held_lean = (f.flexion_min_deg > st.transition_lean_deg) & (f.flexion_max_deg < st.bend_inclination_deg)
-        lean_run = np.arange(n) - _last(~held_lean, -1 - self._lean_run)
+        lean_run = i - _last(~held_lean, -1 - self._lean_run, i)
         lean_run_before = np.concatenate([[self._lean_run], lean_run[:-1]])
         if n:
             self._lean_run = int(lean_run[-1])
@@ -159,13 +165,12 @@ class ActivityClassifier:
         # the bend, HEIGHT_LAG_S).
         settled = ((f.band_rms_mps2 < st.settled_band_rms_mps2) & (f.inclination_deg < st.seated_inclination_max_deg)
                    & ~lying & ~walking & ~unreliable)
-        i = np.arange(n)
-        run = i - _last(~settled, -1 - self._settled_run)
+        run = i - _last(~settled, -1 - self._settled_run, i)
         bent = f.inclination_deg > st.bend_inclination_deg
-        bent_run = i - _last(~bent, -1 - self._bent_run)
-        held = _last(bent_run >= st.bend_hold_s, self._held)  # the last second of a held bend
-        drop = _last(down, self._drop)
-        void = _last(lying | walking | up | (i - held <= HEIGHT_LAG_S), self._void)
+        bent_run = i - _last(~bent, -1 - self._bent_run, i)
+        held = _last(bent_run >= st.bend_hold_s, self._held, i)  # the last second of a held bend
+        drop = _last(down, self._drop, i)
+        void = _last(lying | walking | up | (i - held <= HEIGHT_LAG_S), self._void, i)
         after = i - drop
         sat = (drop > void) & (run >= st.sit_settle_s) & (after >= st.sit_settle_s) & (after <= st.sit_settle_within_s)
         if baro:  # ...and a sit-down must have dropped the chest (a reach or a door's handle does not)
@@ -178,13 +183,13 @@ class ActivityClassifier:
         # Getting up from lying on the back or a side passes through sitting: a settled upright trunk after
         # such lying, with no stand-up or walking since, is sitting (standing up shows its rise). Lying face
         # forward is left out: a deep bend held for 3 s reads as lying, and one stands up out of it.
-        lay = _last(lying & (f.flexion_max_deg < st.bend_inclination_deg), self._lay)
-        stood = _last(walking | up, self._stood)
+        lay = _last(lying & (f.flexion_max_deg < st.bend_inclination_deg), self._lay, i)
+        stood = _last(walking | up, self._stood, i)
         sat_up = settled & (lay > stood)
         self._lay = int(lay[-1]) - n if n else self._lay
         self._stood = int(stood[-1]) - n if n else self._stood
         code = np.where(lying, 3, np.where(walking | up, 2, np.where(sat | sat_up, 1, 0)))
-        last = np.maximum.accumulate(np.where(code > 0, np.arange(code.size), -1))
+        last = _last(code > 0, -1, i)
         posture = np.where(last >= 0, code[np.maximum(last, 0)], self._posture)
         # A stand-up soon after a drop that the seat's jolt confirmed, with nothing voiding it between, rose
         # from the seat even though the wearer never settled on it: its second (which began seated) reads

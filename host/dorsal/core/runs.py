@@ -58,15 +58,18 @@ class RunTracker:
                 closed.append(self._close())
             return closed
         t = seconds[idx]
-        v = values[idx].astype(np.float64)
-        breaks = np.flatnonzero(np.diff(t) - 1 >= need) + 1
+        v = values[idx].astype(np.float64, copy=False)
+        breaks = np.flatnonzero(np.diff(t) > need) + 1  # more than need - 1 false seconds between
         starts = np.concatenate([[0], breaks])
         ends = np.concatenate([breaks, [t.size]])
         peaks = np.maximum.reduceat(v, starts)
         lows = np.minimum.reduceat(v, starts)
         sums = np.add.reduceat(v, starts)
-        x = (extreme if extreme is not None else values)[idx].astype(np.float64)
-        xmax, xmin = np.maximum.reduceat(x, starts), np.minimum.reduceat(x, starts)
+        if extreme is None:
+            xmax, xmin = peaks, lows
+        else:
+            x = extreme[idx].astype(np.float64, copy=False)
+            xmax, xmin = np.maximum.reduceat(x, starts), np.minimum.reduceat(x, starts)
         for g, (a, b) in enumerate(zip(starts, ends)):
             first, last = int(t[a]), int(t[b - 1])
             if self.open_start is not None and first - self.open_last - 1 >= need:
