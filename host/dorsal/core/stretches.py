@@ -29,6 +29,11 @@ def _excursions(mask: np.ndarray) -> int:
     return int(np.count_nonzero(np.diff(np.concatenate([[0], m])) == 1))
 
 
+def _share(mask: np.ndarray) -> float:
+    """The share of a non-empty mask that holds (mask.mean() without its overhead: the same value)."""
+    return np.count_nonzero(mask) / mask.size
+
+
 def classify(rows: np.ndarray) -> str | None:
     """The stretch id for one episode's per-second rows, or None when it is not a stretch."""
     n = rows.size
@@ -37,15 +42,15 @@ def classify(rows: np.ndarray) -> str | None:
     act = rows["activity"]
     flex, lat, incl, rot, gyro = rows["flex"], rows["lat"], rows["incl"], rows["rot"], rows["gyro"]
     lying = (act == _LYING) | (incl > 45)  # half-reclined over a ball counts with lying
-    if lying.mean() >= 0.5:
+    if _share(lying) >= 0.5:
         ly = rows[lying]
         on_side = np.abs(ly["side"]) > 45
-        if on_side.mean() >= 0.3:
+        if _share(on_side) >= 0.3:
             # resting on a side is still; the stretch pulls the knees up and stretches the legs out
             # the stretch is held on one side, then the other; resting stays on one
             both = (ly["side"] > 45).sum() >= 10 and (ly["side"] < -45).sum() >= 10
             return "side-lying-knees-to-chest" if both else None
-        if (ly["flex"] > 45).mean() >= 0.3:
+        if _share(ly["flex"] > 45) >= 0.3:
             return "assisted-prone-press"
         if np.median(ly["gyro"]) > 0.3:
             return "rocking"
@@ -58,17 +63,17 @@ def classify(rows: np.ndarray) -> str | None:
         return None
     sitting = act == _SITTING
     standing = act == _STANDING
-    if (act == _WALKING).mean() > 0.15:
+    if _share(act == _WALKING) > 0.15:
         return None  # stretches are done in place
     if (np.abs(rot) > 30).sum() >= 3 and np.abs(rot).max() <= 100 and np.median(np.abs(flex)) < 20:
         # turning far and holding it: the seated twist (on the floor the sit-down is often not seen)
         return "seated-twist"
-    if sitting.mean() >= 0.5:
+    if _share(sitting) >= 0.5:
         if flex.min() < -8 and _excursions(flex < -6) >= 2:
             return "chair-back-extension"
         return None
     unknown = act == 0
-    if (standing | unknown).mean() >= 0.4:  # upright, posture not known: the standing stretches
+    if _share(standing | unknown) >= 0.4:  # upright, posture not known: the standing stretches
         if flex.max() > 25 and np.abs(lat).max() > 10:
             return "standing-bends"
         if flex.min() < -7 and _excursions(flex < -5) >= 2:
@@ -104,7 +109,7 @@ class StretchDetector:
         out = [self._event(r.start, r.end) for r in self._tracker.update(stretchy, flex, secs)]
         keep_from = self._tracker.open_start if self._tracker.open_start is not None else int(secs[-1]) + 1
         keep_from = max(keep_from, int(secs[-1]) + 1 - MAX_BUFFER_S)
-        self._rows = self._rows[self._rows["sec"] >= keep_from]
+        self._rows = self._rows[np.searchsorted(self._rows["sec"], keep_from):]  # rows are in time order
         return [e for e in out if e is not None]
 
     def flush(self) -> list[Any]:
@@ -112,13 +117,11 @@ class StretchDetector:
         return [e for e in out if e is not None]
 
     def _event(self, start: int, end: int) -> Any:
-        from dorsal.core.pipeline import Event  # the pipeline imports this module
-
-        rows = self._rows[(self._rows["sec"] >= start) & (self._rows["sec"] < end)]
+        rows = self._rows[slice(*np.searchsorted(self._rows["sec"], (start, end)))]  # rows are in time order
         sid = classify(rows)
         if sid is None:
             return None
-        from dorsal.core.pipeline import extension_deg
+        from dorsal.core.pipeline import Event, extension_deg  # the pipeline imports this module
 
         ext = extension_deg(rows["flex"], rows["incl"], rows["side"])
         peak_ext = float(max(0.0, ext.max()))
