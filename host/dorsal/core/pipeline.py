@@ -677,8 +677,16 @@ class Analyzer:
         flex, lat, rot, incl, side, v0, v1, v2 = quaternion_angles(w, x, y, z, self._r_bs, self.analysis_rate_hz,
                                                                    st.twist_reference_s, self._angle_state)
 
-        amag = np.sqrt(ax * ax + ay * ay + az * az)
-        a_vert = v0 * ax + v1 * ay + v2 * az - np.float32(GRAVITY_MPS2)
+        # |a| and the vertical acceleration, the plain expressions' arithmetic written in place
+        amag, a_vert, tmp = np.empty((3, ax.size), np.float32)
+        for o, p in ((amag, (ax, ay, az)), (a_vert, (v0, v1, v2))):
+            np.multiply(ax, p[0], out=o)
+            np.multiply(ay, p[1], out=tmp)
+            o += tmp
+            np.multiply(az, p[2], out=tmp)
+            o += tmp
+        np.sqrt(amag, out=amag)
+        a_vert -= np.float32(GRAVITY_MPS2)
         starts, secs = _seconds(t)
         counts = np.diff(np.append(starts, t.size))
         # An accelerometer fault (settings.accel_fault_low_g): whole seconds by their mean |a|, and, until
