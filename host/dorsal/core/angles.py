@@ -117,8 +117,8 @@ def _tilt(sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], out: np.nd
     np.arctan2(y_lat, a, out=out[1])
     out[1] *= DEG
     for o, v, f in ((out[2], y2, np.arccos), (out[3], r2, np.arcsin)):
-        np.clip(v, f32(-1.0), f32(1.0), out=o)
-        f(o, out=o)
+        # clipped only when rounding put a value outside [-1, 1] (two reductions cost less than a clip)
+        f(np.clip(v, f32(-1.0), f32(1.0), out=o) if v.min() < -1.0 or v.max() > 1.0 else v, out=o)
         o *= DEG
     np.negative(ry, out=ry)
     np.arctan2(rx, ry, out=out[4])  # anterior direction (-ry, rx)
