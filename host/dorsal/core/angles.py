@@ -134,7 +134,7 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
     step[0] = heading[0] - (heading[0] if state.last_read_rad is None else np.float32(state.last_read_rad))
     np.subtract(heading[1:], heading[:-1], out=step[1:])
     step *= np.float32(1.0 / TWO_PI)
-    np.rint(step, out=step)  # the turns each step adds (-1, 0 or +1): nonzero only where the heading wraps
+    np.rint(step, out=step)  # whole turns in each step (-1, 0 or +1): nonzero only where the heading wraps
     wraps = step != 0
     # the turns are constant between wraps: added run by run, as rounded float64 multiples of 2 pi
     unwrapped = heading.astype(np.float64)
