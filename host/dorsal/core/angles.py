@@ -43,57 +43,85 @@ def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: 
     rotation), all (N,) float32.
     """
     f32, one = np.float32, np.float32(1.0)
-    s = w * w
-    s += x * x
-    s += y * y
-    s += z * z
+    # every intermediate is written into a few preallocated rows, used up in place (same arithmetic, same
+    # results as the plain expressions, less memory to stream through)
+    out = np.empty((9, w.size), f32)  # superior, right, the vertical row
+    work = np.empty((13, w.size), f32)
+    s, xs, ys, zs, xx, yy, zz, xy, xz, yz, wx, wy, wz = work
+    np.multiply(w, w, out=s)
+    for u in (x, y, z):
+        np.multiply(u, u, out=xx)
+        s += xx
     np.divide(f32(2.0), s, out=s)
-    xs, ys, zs = x * s, y * s, z * s
-    # written into preallocated rows: no temporaries to allocate and fill (same arithmetic, same results)
-    p = np.empty((9, s.size), f32)
-    xx, yy, zz, xy, xz, yz, wx, wy, wz = p
-    for out, u, v in ((xx, x, xs), (yy, y, ys), (zz, z, zs), (xy, x, ys), (xz, x, zs), (yz, y, zs), (wx, w, xs),
-                      (wy, w, ys), (wz, w, zs)):
-        np.multiply(u, v, out=out)
-    r = np.empty((9, s.size), f32)
-    np.subtract(one, yy, out=r[0])
-    r[0] -= zz
-    np.subtract(xy, wz, out=r[1])
-    np.add(xz, wy, out=r[2])
-    np.add(xy, wz, out=r[3])
-    np.subtract(one, xx, out=r[4])
-    r[4] -= zz
-    np.subtract(yz, wx, out=r[5])
-    np.subtract(xz, wy, out=r[6])
-    np.add(yz, wx, out=r[7])
-    np.subtract(one, xx, out=r[8])
-    r[8] -= yy
-    axes = np.empty((6, s.size), f32)
-    tmp = p[0]  # the products are used up
-    for k, c in ((0, r_bs[:, 1].astype(f32)), (3, r_bs[:, 2].astype(f32))):
-        for i in range(3):
-            o = axes[k + i]
-            np.multiply(r[3 * i], c[0], out=o)
-            np.multiply(r[3 * i + 1], c[1], out=tmp)
+    for o, u in ((xs, x), (ys, y), (zs, z)):
+        np.multiply(u, s, out=o)
+    for o, u, v in ((xx, x, xs), (yy, y, ys), (zz, z, zs), (xy, x, ys), (xz, x, zs), (yz, y, zs), (wx, w, xs),
+                    (wy, w, ys), (wz, w, zs)):
+        np.multiply(u, v, out=o)
+    r20, r21, r22 = out[6:]
+    r01 = s  # the scale is used up
+    np.subtract(xy, wz, out=r01)
+    r10 = np.add(xy, wz, out=xy)
+    np.subtract(xz, wy, out=r20)
+    r02 = np.add(xz, wy, out=xz)
+    np.add(yz, wx, out=r21)
+    r12 = np.subtract(yz, wx, out=yz)
+    np.subtract(one, xx, out=r22)
+    r22 -= yy
+    r00 = np.subtract(one, yy, out=yy)
+    r00 -= zz
+    r11 = np.subtract(one, xx, out=xx)
+    r11 -= zz
+    tmp = wz  # the products are used up
+    for i, row in enumerate(((r00, r01, r02), (r10, r11, r12), (r20, r21, r22))):
+        for k, c in ((0, r_bs[:, 1].astype(f32)), (3, r_bs[:, 2].astype(f32))):
+            o = out[k + i]
+            np.multiply(row[0], c[0], out=o)
+            np.multiply(row[1], c[1], out=tmp)
             o += tmp
-            np.multiply(r[3 * i + 2], c[2], out=tmp)
+            np.multiply(row[2], c[2], out=tmp)
             o += tmp
-    sup, right = (axes[0], axes[1], axes[2]), (axes[3], axes[4], axes[5])
-    return sup, right, (r[6], r[7], r[8])
+    return (out[0], out[1], out[2]), (out[3], out[4], out[5]), (r20, r21, r22)
 
 
 def _tilt(sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], out: np.ndarray) -> None:
     """Flexion, lateral, inclination, side (deg) and heading (rad) of the pieces' axes into out (5, n)."""
     y0, y1, y2 = sup
+    r0, r1, r2 = right
+    f32 = np.float32
+    # the intermediates go into a few preallocated rows (same arithmetic as the plain expressions)
+    work = np.empty((4, y0.size), f32)
+    a, b, rx, ry = work
     # right axis projected on the horizontal, and anterior = up x right (both horizontal unit vectors)
-    inv = np.float32(1.0) / np.maximum(np.sqrt(right[0] * right[0] + right[1] * right[1]), np.float32(1e-9))
-    rx, ry = right[0] * inv, right[1] * inv
-    y_fwd = y1 * rx - y0 * ry  # superior axis on the anterior direction (-ry, rx)
-    np.multiply(np.arctan2(y_fwd, y2), DEG, out=out[0])
-    np.multiply(np.arctan2(y0 * rx + y1 * ry, np.sqrt(y_fwd * y_fwd + y2 * y2)), DEG, out=out[1])
-    np.multiply(np.arccos(np.clip(y2, -1.0, 1.0)), DEG, out=out[2])
-    np.multiply(np.arcsin(np.clip(right[2], -1.0, 1.0)), DEG, out=out[3])
-    np.arctan2(rx, -ry, out=out[4])  # anterior direction (-ry, rx)
+    np.multiply(r0, r0, out=a)
+    np.multiply(r1, r1, out=b)
+    a += b
+    np.sqrt(a, out=a)
+    np.maximum(a, f32(1e-9), out=a)
+    inv = np.divide(f32(1.0), a, out=a)
+    np.multiply(r0, inv, out=rx)
+    np.multiply(r1, inv, out=ry)
+    y_fwd = np.multiply(y1, rx, out=a)  # superior axis on the anterior direction (-ry, rx)
+    np.multiply(y0, ry, out=b)
+    y_fwd -= b
+    np.arctan2(y_fwd, y2, out=out[0])
+    out[0] *= DEG
+    y_lat, tmp = b, out[1]  # superior axis on the right direction (rx, ry)
+    np.multiply(y0, rx, out=y_lat)
+    np.multiply(y1, ry, out=tmp)
+    y_lat += tmp
+    np.multiply(y_fwd, y_fwd, out=a)
+    np.multiply(y2, y2, out=tmp)
+    a += tmp
+    np.sqrt(a, out=a)
+    np.arctan2(y_lat, a, out=out[1])
+    out[1] *= DEG
+    for o, v, f in ((out[2], y2, np.arccos), (out[3], r2, np.arcsin)):
+        # clipped only when rounding put a value outside [-1, 1] (two reductions cost less than a clip)
+        f(np.clip(v, f32(-1.0), f32(1.0), out=o) if v.min() < -1.0 or v.max() > 1.0 else v, out=o)
+        o *= DEG
+    np.negative(ry, out=ry)
+    np.arctan2(rx, ry, out=out[4])  # anterior direction (-ry, rx)
 
 
 def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: AngleState) -> np.ndarray:
@@ -105,10 +133,21 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
     step = np.empty_like(heading)
     step[0] = heading[0] - (heading[0] if state.last_read_rad is None else np.float32(state.last_read_rad))
     np.subtract(heading[1:], heading[:-1], out=step[1:])
-    turns = np.cumsum(np.round(step * np.float32(1.0 / TWO_PI)), dtype=np.float64)
-    np.subtract(state.turns, turns, out=turns)
-    unwrapped = turns * TWO_PI
-    unwrapped += heading
+    step *= np.float32(1.0 / TWO_PI)
+    np.rint(step, out=step)  # whole turns in each step (-1, 0 or +1): nonzero only where the heading wraps
+    wraps = step != 0
+    # the turns are constant between wraps: added run by run, as rounded float64 multiples of 2 pi
+    unwrapped = heading.astype(np.float64)
+    if wraps.any():
+        at = np.flatnonzero(wraps)
+        turns = np.empty(at.size + 1)
+        turns[0] = state.turns
+        np.cumsum(step[at], dtype=np.float64, out=turns[1:])
+        np.subtract(state.turns, turns[1:], out=turns[1:])
+        unwrapped += np.repeat(turns * TWO_PI, np.diff(at, prepend=0, append=heading.size))
+    else:
+        turns = np.array([state.turns])
+        unwrapped += turns[0] * TWO_PI
     state.turns, state.last_read_rad = float(turns[-1]), float(heading[-1])
     state.last_heading_rad = float(unwrapped[-1])
     alpha = 1.0 - np.exp(-1.0 / (reference_s * rate_hz))
