@@ -289,9 +289,10 @@ def _read_pieces(cols: np.ndarray, d: int, count: int, size: int, words: np.ndar
 
     Each piece is first copied in memory order, one column per record (the acceleration's), so the memory is
     read as one stream; then the last records' columns come from the cache. Everything else works on those
-    compact copies: they are turned into rows by strided copies, and the sums add whole rows, each block's
-    records in order (((a0 + a1) + a2) + a3 in float32, bit for bit that order; each add takes the new
-    record first, which decides which NaN a sum of two NaNs keeps).
+    compact copies. The sums add whole rows, each block's records in order (((a0 + a1) + a2) + a3 in
+    float32, bit for bit that order; each add takes the new record first, which decides which NaN a sum of
+    two NaNs keeps), the last one into the last records' acceleration column, so that one strided copy turns
+    the columns into the twelve rows; gx, which that add overwrote, comes from the first copy.
     """
     last = cols[d - 1 :: d].reshape(count, size, _COLS).transpose(0, 2, 1)  # each piece's last records, by column
     rows = np.empty((_COLS, size), np.complex128)
@@ -301,23 +302,28 @@ def _read_pieces(cols: np.ndarray, d: int, count: int, size: int, words: np.ndar
     if d > 1:
         every = np.empty(size * d, np.complex128)  # the acceleration column of each record of a piece
         acc_in = cols[:, _ACC_COL].reshape(count, size * d)
-        spread = np.empty((d - 1, size), np.complex128)  # ... the records before the last, one row each
-        terms = [*spread.view(np.float32), rows[_ACC_COL].view(np.float32)]
-        total = np.empty(size * 4, np.float32)
-        acc_out = words[_ACC : _ACC + 3].view(np.float32).reshape(3, count, size)
+        spread = np.empty((d - 1, size), np.complex128)  # ... of the records before the last, one row each
+        terms = spread.view(np.float32)
+        total = rows[_ACC_COL].view(np.float32)
+        partial = np.empty(size * 4, np.float32) if d > 2 else terms[0]
+        gx_in = every.view(np.uint32).reshape(size, 4 * d)[:, -1]
+        gx_out = words[_ACC + 3].reshape(count, size)
     with np.errstate(all="ignore"):  # the sums' fourth lane (gx) may hold anything
         for i in range(count):
             if d > 1:
                 np.copyto(every, acc_in[i])
             np.copyto(rows, last[i])
-            np.copyto(out[:, :, i], r_words[_F_COL:].transpose(0, 2, 1))
             np.copyto(times[i], rows[_T_COL].imag)
             if d > 1:
                 np.copyto(spread, every.reshape(size, d)[:, : d - 1].T)
-                np.add(terms[1], terms[0], out=total)
-                for term in terms[2:]:
-                    np.add(term, total, out=total)
-                np.copyto(acc_out[:, i], total.reshape(size, 4)[:, :3].T)
+                if d > 2:
+                    np.add(terms[1], terms[0], out=partial)
+                    for term in terms[2:]:
+                        np.add(term, partial, out=partial)
+                np.add(total, partial, out=total)
+            np.copyto(out[:, :, i], r_words[_F_COL:].transpose(0, 2, 1))
+            if d > 1:
+                np.copyto(gx_out[i], gx_in)
 
 
 def _join(updates: list[Update], live: LiveState) -> Update:
