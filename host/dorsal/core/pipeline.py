@@ -283,9 +283,9 @@ def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndar
 
 
 def _read_pieces(cols: np.ndarray, d: int, count: int, size: int, words: np.ndarray, t_s: np.ndarray) -> None:
-    """count pieces of size whole blocks of d records (cols: their 16-byte columns) into words (12, B) and
-    t_s (B,): the block's last record's fields, and in the acceleration's rows the block's sum, not yet
-    divided by d.
+    """`count` pieces of `size` whole blocks of d records each (cols: the records' 16-byte columns) into
+    words (12, B) and t_s (B,): each block's last record's fields, and in the acceleration's rows the
+    block's sum, not yet divided by d.
 
     Each piece is first copied in memory order, one column per record (the acceleration's), so the memory is
     read as one stream; then the last records' columns come from the cache. Everything else works on those
@@ -304,9 +304,9 @@ def _read_pieces(cols: np.ndarray, d: int, count: int, size: int, words: np.ndar
         acc_in = cols[:, _ACC_COL].reshape(count, size * d)
         spread = np.empty((d - 1, size), np.complex128)  # ... of the records before the last, one row each
         terms = spread.view(np.float32)
-        total = rows[_ACC_COL].view(np.float32)
+        total = rows[_ACC_COL].view(np.float32)  # the last records' acceleration, then the blocks' sums
         partial = np.empty(size * 4, np.float32) if d > 2 else terms[0]
-        gx_in = every.view(np.uint32).reshape(size, 4 * d)[:, -1]
+        gx_in = every.view(np.uint32).reshape(size, 4 * d)[:, -1]  # the last records' gx, as the first copy has it
         gx_out = words[_ACC + 3].reshape(count, size)
     with np.errstate(all="ignore"):  # the sums' fourth lane (gx) may hold anything
         for i in range(count):
