@@ -54,18 +54,21 @@ def _word(name: str) -> int:
 _WORDS = SAMPLE_DTYPE.itemsize // 4
 _F_WORD, _STATUS_WORD = _word("qw"), _word("status")
 _ACC = _word("ax_mps2") - _F_WORD  # the acceleration's place among the ten float32 fields
-_T_WORD64 = SAMPLE_DTYPE.fields["t_s"][1] // 8
-#: The accelerations as complex64 pairs: (ax, ay) and (az, gx). Adding the pairs adds each float32 lane,
-#: so one long one-dimensional pass sums two axes (numpy's loops over a 3-wide row cost ~3x more).
-_ACC_PAIR = SAMPLE_DTYPE.fields["ax_mps2"][1] // 8
-assert SAMPLE_DTYPE.fields["ax_mps2"][1] % 8 == 0
+#: A record as 16-byte columns, moved as complex128 lanes (copied bit for bit, never added): t_s is the
+#: upper half of column _T_COL, the twelve words from qw fill the columns from _F_COL on, and column _ACC_COL
+#: holds ax, ay, az (and gx) as its float32 lanes.
+_COLS = SAMPLE_DTYPE.itemsize // 16
+_T_COL, _F_COL = SAMPLE_DTYPE.fields["t_s"][1] // 16, _F_WORD // 4
+_ACC_COL = SAMPLE_DTYPE.fields["ax_mps2"][1] // 16
 assert sys.byteorder == "little", "dorsal's core reads its records as little-endian words"
-assert SAMPLE_DTYPE.itemsize % 8 == 0 and SAMPLE_DTYPE.fields["t_s"][1] % 8 == 0
+assert SAMPLE_DTYPE.itemsize % 16 == 0 and SAMPLE_DTYPE.fields["t_s"][1] == 16 * _T_COL + 8
+assert _F_WORD % 4 == 0 and _F_COL + 3 == _COLS and SAMPLE_DTYPE.fields["ax_mps2"][1] == 16 * _ACC_COL
 assert [_word(f) for f in QUAT_FIELDS + ACC_FIELDS + GYRO_FIELDS] == list(range(_F_WORD, _F_WORD + 10))
 assert _STATUS_WORD == _F_WORD + 10 and SAMPLE_DTYPE.fields["status"][1] % 4 == 0
 assert _word("pressure_pa") == _F_WORD + 11
-#: Records per piece when reading blocks: both passes over a piece (~1 MB) stay in the processor's cache.
-_PIECE = 1 << 14
+#: Records per piece when reading blocks: the piece (512 KiB) and its copies stay in the processor's cache
+#: between the passes over them (measured best of 4096-16384).
+_PIECE = 1 << 13
 GRAVITY_MPS2 = 9.80665
 
 #: One row per second of the timeline (t_s since the first sample).
@@ -265,44 +268,75 @@ def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndar
     """The n_blocks >= 1 blocks of d samples ending in s at first, first + d, ...; carry: (3, k) the
     accelerations of the first block's samples from an earlier chunk.
 
-    Records are read piece by piece so that both passes find them in the cache: the blocks'
-    acceleration sums take every record once (as complex64 pairs), and one strided copy of 32-bit words
-    takes the rest of what the core needs from each block's last record, already turned into rows.
+    The blocks after the first are read in pieces of _PIECE records (_read_pieces); the first block, which
+    may have begun in the earlier chunk, is read on its own.
     """
     s = np.ascontiguousarray(s)
     u = s.view(np.uint32).reshape(s.size, _WORDS)
-    f = u.view(np.float32)
-    pairs = s.view(np.complex64).reshape(s.size, _WORDS // 2)
-    t64 = s.view(np.float64).reshape(s.size, _WORDS // 2)[:, _T_WORD64]
+    cols = s.view(np.complex128).reshape(s.size, _COLS)
     words = np.empty((12, n_blocks), np.uint32)  # the ten float32 fields, the status word, the pressure
     t_s = np.empty(n_blocks)
-    xy = np.empty(n_blocks, np.complex64)  # acceleration sums, x + iy
-    zg = np.empty(n_blocks, np.complex64)  # z + i(gyro x, unused)
     a = _F_WORD + _ACC
+    f = u.view(np.float32)
     acc0 = carry.sum(axis=1, dtype=np.float32) + f[: first + 1, a : a + 3].sum(axis=0, dtype=np.float32)
-    words[:, 0], t_s[0] = u[first, _F_WORD : _F_WORD + 12], t64[first]
+    words[:, 0], t_s[0] = u[first, _F_WORD : _F_WORD + 12], cols[first, _T_COL].imag
     step = max(1, _PIECE // d)
-    with np.errstate(all="ignore"):  # the gyro lane may hold anything
-        for b0 in range(1, n_blocks, step):
-            b1 = min(n_blocks, b0 + step)
-            lo, hi = first + 1 + (b0 - 1) * d, first + 1 + (b1 - 1) * d
-            piece = pairs[lo:hi]
-            for out, k in ((xy[b0:b1], _ACC_PAIR), (zg[b0:b1], _ACC_PAIR + 1)):
-                if d == 1:
-                    out[...] = piece[:, k]
-                else:
-                    np.add(piece[0::d, k], piece[1::d, k], out=out)
-                    for j in range(2, d):
-                        out += piece[j::d, k]
-            words[:, b0:b1] = u[lo + d - 1 : hi : d, _F_WORD : _F_WORD + 12].T
-            t_s[b0:b1] = t64[lo + d - 1 : hi : d]
+    full, part = divmod(n_blocks - 1, step)
+    for b0, count, size in ((1, full, step), (1 + full * step, 1, part)):
+        if count and size:
+            b1 = b0 + count * size
+            _read_pieces(cols[first + 1 + (b0 - 1) * d : first + 1 + (b1 - 1) * d], d, count, size,
+                         words[:, b0:b1], t_s[b0:b1])
     acc = words[_ACC : _ACC + 3].view(np.float32)
     acc[:, 0] = acc0
-    acc[0, 1:], acc[1, 1:], acc[2, 1:] = xy.real[1:], xy.imag[1:], zg.real[1:]
     if d > 1:
         acc *= np.float32(1.0 / d)
     # status: the word's low half
     return Blocks(t_s, words[:10].view(np.float32), words[10] & 0xFFFF, words[11].view(np.float32))
+
+
+def _read_pieces(cols: np.ndarray, d: int, count: int, size: int, words: np.ndarray, t_s: np.ndarray) -> None:
+    """`count` pieces of `size` whole blocks of d records each (cols: the records' 16-byte columns) into
+    words (12, B) and t_s (B,): each block's last record's fields, and in the acceleration's rows the
+    block's sum, not yet divided by d.
+
+    Each piece is first copied in memory order, one column per record (the acceleration's), so the memory is
+    read as one stream; then the last records' columns come from the cache. Everything else works on those
+    compact copies. The sums add whole rows, each block's records in order (((a0 + a1) + a2) + a3 in
+    float32, bit for bit that order; each add takes the new record first, which decides which NaN a sum of
+    two NaNs keeps), the last one into the last records' acceleration column, so that one strided copy turns
+    the columns into the twelve rows; gx, which that add overwrote, comes from the first copy.
+    """
+    last = cols[d - 1 :: d].reshape(count, size, _COLS).transpose(0, 2, 1)  # each piece's last records, by column
+    rows = np.empty((_COLS, size), np.complex128)
+    r_words = rows.view(np.uint32).reshape(_COLS, size, 4)
+    out = words.reshape(3, 4, count, size)  # the twelve words, by the column they come from
+    times = t_s.reshape(count, size)
+    if d > 1:
+        every = np.empty(size * d, np.complex128)  # the acceleration column of each record of a piece
+        acc_in = cols[:, _ACC_COL].reshape(count, size * d)
+        spread = np.empty((d - 1, size), np.complex128)  # ... of the records before the last, one row each
+        terms = spread.view(np.float32)
+        total = rows[_ACC_COL].view(np.float32)  # the last records' acceleration, then the blocks' sums
+        partial = np.empty(size * 4, np.float32) if d > 2 else terms[0]
+        gx_in = every.view(np.uint32).reshape(size, 4 * d)[:, -1]  # the last records' gx, as the first copy has it
+        gx_out = words[_ACC + 3].reshape(count, size)
+    with np.errstate(all="ignore"):  # the sums' fourth lane (gx) may hold anything
+        for i in range(count):
+            if d > 1:
+                np.copyto(every, acc_in[i])
+            np.copyto(rows, last[i])
+            np.copyto(times[i], rows[_T_COL].imag)
+            if d > 1:
+                np.copyto(spread, every.reshape(size, d)[:, : d - 1].T)
+                if d > 2:
+                    np.add(terms[1], terms[0], out=partial)
+                    for term in terms[2:]:
+                        np.add(term, partial, out=partial)
+                np.add(total, partial, out=total)
+            np.copyto(out[:, :, i], r_words[_F_COL:].transpose(0, 2, 1))
+            if d > 1:
+                np.copyto(gx_out[i], gx_in)
 
 
 def _join(updates: list[Update], live: LiveState) -> Update:
