@@ -278,7 +278,11 @@ def read_blocks(s: np.ndarray, first: int, n_blocks: int, d: int, carry: np.ndar
     t_s = np.empty(n_blocks)
     a = _F_WORD + _ACC
     f = u.view(np.float32)
-    acc0 = carry.sum(axis=1, dtype=np.float32) + f[: first + 1, a : a + 3].sum(axis=0, dtype=np.float32)
+    # the first block's sum in record order, as a whole input would add it (the carry's records come first)
+    terms = np.concatenate([carry, f[: first + 1, a : a + 3].T], axis=1)
+    acc0 = terms[:, 0].copy()
+    for term in terms.T[1:]:
+        acc0 += term
     words[:, 0], t_s[0] = u[first, _F_WORD : _F_WORD + 12], cols[first, _T_COL].imag
     step = max(1, _PIECE // d)
     full, part = divmod(n_blocks - 1, step)
