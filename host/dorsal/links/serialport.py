@@ -136,7 +136,9 @@ class SerialLink(Link):
 
         def reader() -> None:
             try:
-                while not stop.is_set():
+                # closed too: the session then ends (gone) even if close()'s cancellation got lost on the
+                # way (an await that drops it, as wait_for before Python 3.12 does): it would wait forever
+                while not (stop.is_set() or self.closed):
                     data = ser.read(4096)
                     if data:
                         loop.call_soon_threadsafe(self._on_bytes, data)
