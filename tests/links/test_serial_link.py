@@ -8,6 +8,8 @@ import contextlib
 import os
 import time
 import tty
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from serial.tools.list_ports_common import ListPortInfo
 
 from dorsal.decode import SOURCE_BACKLOG
 from dorsal.links.base import LinkError
-from dorsal.links.serialport import SerialLink, find_port, matching_ports
+from dorsal.links.serialport import WRITE_TIMEOUT_S, SerialLink, find_port, matching_ports
 from dorsal.protocol import wire
 
 BOGUS_SEQ = 4_000_000
@@ -135,6 +137,54 @@ def test_a_command_cancelled_in_the_turn_its_response_arrives_is_cancelled() -> 
         return (await asyncio.gather(task, return_exceptions=True))[0]
 
     assert isinstance(run(body), asyncio.CancelledError)  # asyncio.wait_for (Python 3.11) returned (0, b"")
+
+
+@contextlib.asynccontextmanager
+async def _link_to_a_board_that_stopped_reading() -> AsyncIterator[SerialLink]:
+    """A link on a pty whose board side is never read, once connected: the line towards the board is filled
+    up, and the link's writes cannot go out (pyserial retries them, each in a worker of the default executor)."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    link = SerialLink(os.ttyname(slave))
+    link.start()
+    try:
+        while not link.connected:
+            await asyncio.sleep(0.01)
+        os.set_blocking(slave, False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                os.write(slave, bytes(4096))
+        yield link
+    finally:
+        await link.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_command_to_a_board_that_stopped_reading_fails() -> None:
+    async def body() -> int:
+        async with _link_to_a_board_that_stopped_reading() as link:
+            return await asyncio.wait_for(link.command(wire.CMD_STATUS), WRITE_TIMEOUT_S + 3)
+
+    # its write gives up (pyserial retried it forever, and the command's timeout starts after the write)
+    assert run(body) == wire.ERR_BUSY
+
+
+def test_close_does_not_wait_for_writes_to_a_board_that_stopped_reading() -> None:
+    async def body() -> tuple[float, list[int]]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=2))  # all held by writes, whatever the cores
+        async with _link_to_a_board_that_stopped_reading() as link:
+            commands = [loop.create_task(link.command(wire.CMD_STATUS)) for _ in range(2)]
+            await asyncio.sleep(0.3)
+            t = time.monotonic()
+            await asyncio.wait_for(link.close(), WRITE_TIMEOUT_S + 3)
+            took = time.monotonic() - t
+            return took, await asyncio.wait_for(asyncio.gather(*commands), WRITE_TIMEOUT_S + 3)
+
+    took, statuses = run(body)
+    assert took < 1.0  # not waiting for a free worker to join the reader in: until a write gives up
+    assert statuses == [wire.ERR_BUSY] * 2
 
 
 def test_corrupt_and_truncated_frames_are_counted_and_never_decoded() -> None:
