@@ -4,7 +4,12 @@ running the firmware): REPL text and noise on the line, corrupt and truncated fr
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
+import tty
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +20,7 @@ from serial.tools.list_ports_common import ListPortInfo
 
 from dorsal.decode import SOURCE_BACKLOG
 from dorsal.links.base import LinkError
-from dorsal.links.serialport import SerialLink, find_port, matching_ports
+from dorsal.links.serialport import WRITE_TIMEOUT_S, SerialLink, find_port, matching_ports
 from dorsal.protocol import wire
 
 BOGUS_SEQ = 4_000_000
@@ -75,6 +80,111 @@ def test_streams_through_repl_text_and_noise_and_survives_unplug_and_replug(cabl
     assert stats.samples_recovered == recovered >= 100  # 1.5 s unplugged at 100 Hz came from the backlog
     print(f"serial: {got.size} samples, {recovered} recovered after a 1.5 s unplug, {stats.noise_chunks} noise "
           f"chunks, {stats.decode_errors} damaged frames; latency p50 {stats.latency_ms_p50} ms")
+
+
+def test_close_during_the_handshake_as_a_response_comes_in_ends_the_session() -> None:
+    """close() in the loop turn that brought START's response (the replug above does it now and then under
+    load): the cancellation must not get lost, or the session streams on and close() waits for an unplug."""
+
+    async def body() -> float:
+        master, slave = os.openpty()  # the test is the board, on the pty's other side
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        link = SerialLink(os.ttyname(slave))
+        link.start()
+        board = wire.Deframer()
+        end = time.monotonic() + 10
+        try:
+            while time.monotonic() < end:
+                await asyncio.sleep(0.01)
+                with contextlib.suppress(BlockingIOError):
+                    for msg in board.feed(os.read(master, 4096)):
+                        command, tag, _ = wire.decode_command(msg)
+                        status = wire.ERR_UNAVAILABLE if command == wire.CMD_IDENTIFY else wire.OK
+                        reply = wire.frame(wire.encode_response(command, tag, status))
+                        if command != wire.CMD_START:
+                            os.write(master, reply)
+                            continue
+                        link._on_bytes(reply)  # as the reader hands it over, then close() in the same turn
+                        t = time.monotonic()
+                        await asyncio.wait_for(link.close(), 5)
+                        return time.monotonic() - t
+            raise AssertionError("the handshake never sent START")
+        finally:
+            await link.close()
+            os.close(master)
+            os.close(slave)
+
+    assert run(body) < 1.0
+
+
+def test_a_command_cancelled_in_the_turn_its_response_arrives_is_cancelled() -> None:
+    async def body() -> Any:
+        link = SerialLink("unused")
+        link.connected = True
+        sent: list[bytes] = []
+
+        async def send(message: bytes) -> None:
+            sent.append(message)
+
+        link._send = send  # type: ignore[method-assign]
+        task = asyncio.get_running_loop().create_task(link.request(wire.CMD_START))
+        while not sent:
+            await asyncio.sleep(0)
+        _, tag, _ = wire.decode_command(sent[0])
+        link._on_bytes(wire.frame(wire.encode_response(wire.CMD_START, tag, wire.OK)))
+        task.cancel()
+        return (await asyncio.gather(task, return_exceptions=True))[0]
+
+    assert isinstance(run(body), asyncio.CancelledError)  # asyncio.wait_for (Python 3.11) returned (0, b"")
+
+
+@contextlib.asynccontextmanager
+async def _link_to_a_board_that_stopped_reading() -> AsyncIterator[SerialLink]:
+    """A link on a pty whose board side is never read, once connected: the line towards the board is filled
+    up, and the link's writes cannot go out (pyserial retries them, each in a worker of the default executor)."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    link = SerialLink(os.ttyname(slave))
+    link.start()
+    try:
+        while not link.connected:
+            await asyncio.sleep(0.01)
+        os.set_blocking(slave, False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                os.write(slave, bytes(4096))
+        yield link
+    finally:
+        await link.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_command_to_a_board_that_stopped_reading_fails() -> None:
+    async def body() -> int:
+        async with _link_to_a_board_that_stopped_reading() as link:
+            return await asyncio.wait_for(link.command(wire.CMD_STATUS), WRITE_TIMEOUT_S + 3)
+
+    # its write gives up (pyserial retried it forever, and the command's timeout starts after the write)
+    assert run(body) == wire.ERR_BUSY
+
+
+def test_close_does_not_wait_for_writes_to_a_board_that_stopped_reading() -> None:
+    async def body() -> tuple[float, list[int]]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=2))  # all held by writes, whatever the cores
+        async with _link_to_a_board_that_stopped_reading() as link:
+            commands = [loop.create_task(link.command(wire.CMD_STATUS)) for _ in range(2)]
+            await asyncio.sleep(0.3)
+            t = time.monotonic()
+            await asyncio.wait_for(link.close(), WRITE_TIMEOUT_S + 3)
+            took = time.monotonic() - t
+            return took, await asyncio.wait_for(asyncio.gather(*commands), WRITE_TIMEOUT_S + 3)
+
+    took, statuses = run(body)
+    assert took < 1.0  # not waiting for a free worker to join the reader in: until a write gives up
+    assert statuses == [wire.ERR_BUSY] * 2
 
 
 def test_corrupt_and_truncated_frames_are_counted_and_never_decoded() -> None:

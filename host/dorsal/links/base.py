@@ -291,7 +291,11 @@ class Link:
         self._responses[tag] = fut
         try:
             await self._send(wire.encode_command(command, tag, args))
-            return await asyncio.wait_for(fut, timeout_s)
+            # asyncio.timeout, not wait_for: before Python 3.12, wait_for cancelled in the loop turn its
+            # future completed in returns the result and drops the cancellation. close() during a
+            # handshake, as its response came in, left the session streaming, waiting for an unplug
+            async with asyncio.timeout(timeout_s):
+                return await fut
         finally:
             self._responses.pop(tag, None)
 
@@ -379,7 +383,8 @@ class Link:
                     break
                 self._progress.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._progress.wait(), min(left, 0.5))
+                    async with asyncio.timeout(min(left, 0.5)):  # not wait_for: see request()
+                        await self._progress.wait()
             h = self.merge.hole()
             if self.connected and h is not None and h.start_seq < until and _now() >= deadline:
                 attempts += 1
@@ -448,7 +453,8 @@ class Link:
                 self._wake.clear()
                 if not self._task.done():
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.batch_s)
+                        async with asyncio.timeout(self.batch_s):  # not wait_for: see request()
+                            await self._wake.wait()
                 if (self.state == "streaming" and self.connected
                         and _now() - self._last_rx > NO_DATA_AFTER_S):
                     self._set_state("no data")

@@ -15,11 +15,14 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from dorsal.links.base import DeviceInfo, Link, LinkDown, LinkError, backoff_delays
+from dorsal.links.base import COMMAND_TIMEOUT_S, DeviceInfo, Link, LinkDown, LinkError, backoff_delays
 from dorsal.protocol import wire
 
 BAUDRATE = 115200  # native USB ignores it; bridge chips need it
 READ_TIMEOUT_S = 0.05
+#: a board that stopped reading its input fills the line: pyserial would retry a write forever, holding an
+#: executor worker (and spinning on EAGAIN); it fails instead, as its command would time out
+WRITE_TIMEOUT_S = COMMAND_TIMEOUT_S
 
 #: USB-serial bridge chips found on ESP32 development boards (vendor id, product id, chip)
 BRIDGE_CHIPS = (
@@ -87,7 +90,8 @@ class SerialLink(Link):
     def _open(self, port: str) -> Any:
         import serial
 
-        return serial.serial_for_url(port, baudrate=self.baudrate, timeout=READ_TIMEOUT_S)
+        return serial.serial_for_url(port, baudrate=self.baudrate, timeout=READ_TIMEOUT_S,
+                                     write_timeout=WRITE_TIMEOUT_S)
 
     async def _run(self) -> None:
         self._set_state("searching")
@@ -136,7 +140,9 @@ class SerialLink(Link):
 
         def reader() -> None:
             try:
-                while not stop.is_set():
+                # closed too: the session then ends (gone) even if close()'s cancellation got lost on the
+                # way (an await that drops it, as wait_for before Python 3.12 does): it would wait forever
+                while not (stop.is_set() or self.closed):
                     data = ser.read(4096)
                     if data:
                         loop.call_soon_threadsafe(self._on_bytes, data)
@@ -146,8 +152,7 @@ class SerialLink(Link):
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(gone.set)
 
-        thread = threading.Thread(target=reader, name="dorsal-serial-reader", daemon=True)
-        thread.start()
+        threading.Thread(target=reader, name="dorsal-serial-reader", daemon=True).start()
         try:
             self._went_up()
             await self._handshake()
@@ -155,7 +160,12 @@ class SerialLink(Link):
             await gone.wait()
         finally:
             stop.set()
-            await loop.run_in_executor(None, thread.join, 1.0)
+            # the reader's last act, after handing over its bytes, is gone.set(): awaited here (the port
+            # closes after it, in _run) rather than joined in the default executor, whose workers can all
+            # be held by writes to a board that stopped reading, and close() would wait for a free one
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await gone.wait()
 
     def _on_bytes(self, data: bytes) -> None:
         d = self._deframer
