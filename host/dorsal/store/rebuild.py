@@ -50,10 +50,13 @@ def core_analyze(samples: np.ndarray, calibration: Mapping[str, Any] | None = No
 
 def _analyse(store: Store, inp: AnalysisInput, device: str | None, start_unix_s: float, header: Mapping[str, Any],
              analyze: AnalyzeFn) -> Mapping[str, Any]:
-    from dorsal.core import Settings
+    """A recording's analysis with the neutral it started with and the changes its live analysis took."""
+    changes: Sequence[tuple[float, Any]] = ()
+    if inp.changes:  # (the core is imported only then: core_analyze says so when it is missing)
+        from dorsal.core import Settings
 
-    calibration = calibration_for(store, header, device, start_unix_s)
-    return analyze(inp.samples, calibration, inp.scheduled(Settings()))
+        changes = inp.scheduled(Settings())
+    return analyze(inp.samples, calibration_for(store, header, device, start_unix_s), changes)
 
 
 def device_name(header: Mapping[str, Any]) -> str | None:
