@@ -17,7 +17,8 @@ import pytest
 from dorsal.commands import analyze as analyze_cmd
 from dorsal.core import Analyzer, Calibration, Settings
 from dorsal.dashboard.script import Segment
-from dorsal.recording import AnalysisInput, analysis_input, calibration_note, read_recording, settings_note
+from dorsal.recording import (AnalysisInput, analysis_changes, analysis_input, calibration_note, read_recording,
+                              settings_note)
 from dorsal.store.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -175,3 +176,19 @@ def test_the_rebuild_analyses_a_recording_with_its_changes(recording: Any, tmp_p
         assert got["summary"]["settings_changes"] == [{"from_s": 21.0, "extension_limit_deg": LIMIT_DEG}]
         (ext,) = [e for e in got["events"] if e["kind"] == "excessive_extension"]
         assert ext["start_s"] == 21.0 and ext["limit_deg"] == LIMIT_DEG
+
+
+def test_notes_made_before_the_recording_opens_are_written_when_it_opens(tmp_path: Path) -> None:
+    """The link opens its recording once the device has said who it is; a note made before waits for it."""
+    from dorsal.links.base import DeviceInfo, Link
+
+    link = Link(record=tmp_path / "early.dorsal")
+    link.record_note(settings_note(Settings(extension_limit_deg=15.0), None))
+    link.info = DeviceInfo("dorsal-1a2b")
+    link._open_recording()
+    link.record_note(calibration_note(RECALIBRATED, 12.5))
+    link._writer.close()
+    changes, problems = analysis_changes(read_recording(tmp_path / "early.dorsal").notes)
+    assert not problems
+    assert [(c.device_t_s, c.settings, c.calibration) for c in changes] == [
+        (None, {"extension_limit_deg": 15.0}, None), (12.5, None, RECALIBRATED)]
