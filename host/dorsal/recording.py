@@ -11,6 +11,23 @@ Layout (protocol/SPEC.md, "Recording file", is the normative description):
 Append-only: the writer flushes every entry to the OS, so a crash loses at
 most the entry being written; the reader stops at a truncated tail and skips
 (and counts) entries whose CRC fails.
+
+Analysis notes: the dashboard notes every calibration and settings change its
+live analysis takes, so that a reader analyses the session as it was seen:
+
+    {"analysis": "calibration", "calibration": {Calibration.to_dict()}, "device_t_s": T}
+    {"analysis": "settings", "settings": {fields that differ from the defaults}, "device_t_s": T}
+
+T is the device time (s, the samples' t_s as decoded) of the newest sample the
+analysis had seen when the change was made; null when none had arrived (the
+analysis starts with it). The change applies from the whole second after T,
+counted from the analysis' first sample (core.Analyzer.set_calibration). A
+settings note holds the whole settings, as the fields that differ from the
+defaults (the other fields take the reader's own, so a re-analysis keeps
+improved defaults). The analysis' start is noted too: the settings it began
+with, and its calibration if it had one. ``analysis_changes`` reads them
+back; ``analysis_input`` gives what `dorsal analyze` and the store's rebuild
+analyse.
 """
 
 from __future__ import annotations
@@ -22,7 +39,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
 import numpy as np
 
@@ -36,7 +53,10 @@ ENTRY_HEAD = struct.Struct("<HBd")
 CRC = struct.Struct("<I")
 
 KIND_MESSAGE = 0  # a wire message (reassembled/deframed), exactly as received
-KIND_NOTE = 1  # a UTF-8 JSON object: calibration change, pain report, link event
+KIND_NOTE = 1  # a UTF-8 JSON object: the analysis' calibration or settings change, pain report, link event
+
+if TYPE_CHECKING:
+    from dorsal.core import Calibration, Settings
 
 
 class RecordingError(DorsalError):
@@ -253,3 +273,135 @@ def _frame_ok(data: bytes, off: int) -> bool:
     except ProtocolError:
         return False
     return True
+
+
+# ------------------------------------------------------------------ analysis notes
+
+
+def calibration_note(calibration: Calibration, device_t_s: float | None) -> dict[str, Any]:
+    """The note of a calibration the analysis takes (see the module's docstring)."""
+    return {"analysis": "calibration", "calibration": calibration.to_dict(), "device_t_s": device_t_s}
+
+
+def settings_note(settings: Settings, device_t_s: float | None) -> dict[str, Any]:
+    """The note of the settings the analysis takes: the fields that differ from the defaults."""
+    from dorsal.core import Settings
+
+    defaults = Settings().to_dict()
+    return {"analysis": "settings", "settings": {k: v for k, v in settings.to_dict().items() if defaults[k] != v},
+            "device_t_s": device_t_s}
+
+
+@dataclass(frozen=True)
+class AnalysisChange:
+    """A calibration or settings change the live analysis took (an analysis note, read back)."""
+
+    #: device time of the newest sample the analysis had seen; None: before the first (from the start)
+    device_t_s: float | None
+    calibration: Calibration | None = None
+    #: the settings fields that differ from the defaults (None: not a settings change)
+    settings: dict[str, Any] | None = None
+
+    def at_s(self, origin_s: float) -> float:
+        """The time as Analyzer.set_calibration/set_settings take it: s since the analysis' first sample
+        (origin_s, its device time); -1 (from the start) before any sample."""
+        return -1.0 if self.device_t_s is None else self.device_t_s - origin_s
+
+    def settings_on(self, base: Settings) -> Settings:
+        """The settings noted: base (the reader's own) with the noted fields."""
+        from dorsal.core import Settings
+
+        return Settings.from_dict({**base.to_dict(), **(self.settings or {})})
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+
+def _analysis_change(note: dict[str, Any]) -> AnalysisChange | None:
+    """An analysis note's change, or None when the note is damaged or of an unknown shape."""
+    from dorsal.core import Calibration, Settings
+
+    t = note.get("device_t_s")
+    if t is not None and not _finite(t):
+        return None
+    t = None if t is None else float(t)
+    kind = note.get("analysis")
+    try:
+        if kind == "calibration":
+            d = note.get("calibration")
+            neutral = d.get("neutral") if isinstance(d, dict) else None
+            fwd = d.get("forward_axis_sensor") if isinstance(d, dict) else None
+            if (not isinstance(neutral, list) or len(neutral) != 4 or not all(map(_finite, neutral))
+                    or not 0.5 < float(np.linalg.norm(neutral)) < 1.5
+                    or (fwd is not None and (not isinstance(fwd, list) or len(fwd) != 3
+                                             or not all(map(_finite, fwd)) or not any(fwd)))):
+                return None
+            return AnalysisChange(t, calibration=Calibration.from_dict(d))  # type: ignore[arg-type]
+        if kind == "settings":
+            fields = note.get("settings")
+            if not isinstance(fields, dict):
+                return None
+            Settings.from_dict({**Settings().to_dict(), **fields})  # the fields are known and of their types
+            return AnalysisChange(t, settings=dict(fields))
+    except (DorsalError, TypeError, ValueError):
+        return None
+    return None
+
+
+def analysis_changes(notes: list[tuple[float, dict[str, Any]]]) -> tuple[list[AnalysisChange], list[str]]:
+    """The analysis' changes held in a recording's notes, in the order they were made (those before any
+    sample first), and the problems: one line when some analysis notes are damaged or of an unknown shape
+    (they are skipped). Other notes (link events, pain reports) are not the analysis': they are passed over."""
+    changes: list[AnalysisChange] = []
+    skipped = 0
+    for _, note in notes:
+        if not isinstance(note, dict) or "analysis" not in note:
+            continue
+        change = _analysis_change(note)
+        if change is None:
+            skipped += 1
+        else:
+            changes.append(change)
+    changes.sort(key=lambda c: -np.inf if c.device_t_s is None else c.device_t_s)  # stable: made in this order
+    problems = [f"{skipped} analysis note{'s' if skipped > 1 else ''} skipped (damaged or of an unknown shape): "
+                "the calibration or settings change they held is not applied"] if skipped else []
+    return changes, problems
+
+
+@dataclass
+class AnalysisInput:
+    """What a recording's analysis takes (`dorsal analyze`, the store's rebuild)."""
+
+    #: the samples in the analysis' order: by seq, the first copy of each (as the live link handed them out)
+    samples: np.ndarray
+    #: the header's calibration (as stored), or None
+    calibration: dict[str, Any] | None
+    changes: list[AnalysisChange]
+    problems: list[str]
+
+    def scheduled(self, settings: Settings) -> list[tuple[float, Calibration | Settings]]:
+        """The changes as core.analyze takes them: (s since the first sample, the calibration or the settings,
+        these on the analysis' own settings)."""
+        if self.samples.size == 0:
+            return []
+        origin = float(self.samples["t_s"][0])
+        return [(c.at_s(origin), c.calibration if c.calibration is not None else c.settings_on(settings))
+                for c in self.changes]
+
+
+def analysis_input(rec: Recording) -> AnalysisInput:
+    """The samples, the header's calibration and the analysis' changes of a recording.
+
+    The samples are sorted by seq and each kept once: the live link's merge buffer handed them out so, so
+    the analysis' first sample (the origin the changes' times are counted from) is the live analysis' one.
+    """
+    samples = rec.samples
+    if samples.size:
+        order = np.argsort(samples["seq"], kind="stable")
+        samples = samples[order]
+        keep = np.concatenate([[True], np.diff(samples["seq"]) != 0])
+        samples = samples[keep]
+    cal = rec.header.get("calibration")
+    changes, problems = analysis_changes(rec.notes)
+    return AnalysisInput(samples, cal if isinstance(cal, dict) and "neutral" in cal else None, changes, problems)

@@ -19,11 +19,14 @@ from dorsal.recording import RecordingWriter
 
 
 def write_recording(path: Path, segments: list[Segment], rate_hz: float = 100.0,
-                    device: str | dict[str, str] = "dorsal-test") -> Path:
+                    device: str | dict[str, str] = "dorsal-test", notes: list[dict] | None = None) -> Path:
+    """notes: written before the frames (an analysis note carries its own time)."""
     link = ScriptLink("calm", speed=0, rate_hz=rate_hz)
     link.segments = segments
     _, spans = link._pose_track()
     with RecordingWriter(path, {"device": device, "rate_hz": rate_hz}) as writer:
+        for note in notes or []:
+            writer.write_note(note)
         seq = 0
         for span in spans:
             start = span.start_s

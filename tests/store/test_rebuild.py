@@ -56,7 +56,7 @@ def _still_recording(path: Path, header: dict) -> Path:
 def test_each_session_is_analysed_with_the_calibration_in_effect_when_it_started(tmp_path: Path) -> None:
     seen: list[object] = []
 
-    def analyze(samples, calibration):  # type: ignore[no-untyped-def]
+    def analyze(samples, calibration, changes=()):  # type: ignore[no-untyped-def]
         seen.append(None if calibration is None else calibration["neutral"])
         return desk_day([("sitting", 10)])
 

@@ -145,9 +145,9 @@ def test_a_week_of_recordings_gives_the_figures_of_its_ground_truth(week: list[S
 
     used: list[tuple[float, ...]] = []
 
-    def analyze(samples, calibration):  # type: ignore[no-untyped-def]
+    def analyze(samples, calibration, changes=()):  # type: ignore[no-untyped-def]
         used.append(tuple(calibration["neutral"]) if calibration else ())
-        return core_analyze(samples, calibration)
+        return core_analyze(samples, calibration, changes)
 
     truth = truth_days(week)
     with Store(tmp_path / "h.db") as store:

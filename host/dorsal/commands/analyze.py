@@ -6,12 +6,10 @@ import argparse
 import json
 import sys
 
-import numpy as np
-
 from dorsal.core import Calibration, Settings, analyze
 from dorsal.core.pipeline import Analysis
 from dorsal.errors import DorsalError
-from dorsal.recording import read_recording
+from dorsal.recording import AnalysisInput, analysis_input, read_recording
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,28 +23,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
-    calibration = None
+    inp = None
     if args.imu_csv:
         from dorsal.core.fusion import fuse_csv_to_samples
 
         samples = fuse_csv_to_samples(args.imu_csv, args.filter)
     else:
         rec = read_recording(args.file)
-        problems = rec.problems
-        samples = rec.samples
-        cal = rec.header.get("calibration")
-        if isinstance(cal, dict) and "neutral" in cal:
-            calibration = Calibration.from_dict(cal)
-        if samples.size:
-            order = np.argsort(samples["seq"], kind="stable")
-            samples = samples[order]
-            keep = np.concatenate([[True], np.diff(samples["seq"]) != 0])
-            samples = samples[keep]
+        inp = analysis_input(rec)
+        problems = rec.problems + inp.problems
+        samples = inp.samples
     for p in problems:
         print(f"dorsal analyze: warning: {p} (analysing what is readable)", file=sys.stderr)
     if samples.size == 0:
         raise DorsalError("no samples to analyse in the input")
-    result = analyze(samples, Settings(), calibration)
+    result = analyze_input(inp) if inp is not None else analyze(samples, Settings())
     if args.json:
         doc = result.to_json(timeline=args.timeline)
         if problems:
@@ -57,6 +48,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def analyze_input(inp: AnalysisInput, settings: Settings | None = None, rate_hz: float | None = None) -> Analysis:
+    """A recording's analysis: its header's calibration, and the calibration and settings changes its live
+    analysis took (its notes) at the same seconds. rate_hz: the nominal rate (default: from the samples)."""
+    settings = settings or Settings()
+    calibration = Calibration.from_dict(inp.calibration) if inp.calibration is not None else None
+    return analyze(inp.samples, settings, calibration, rate_hz, changes=inp.scheduled(settings))
+
+
 def _hms(seconds: float) -> str:
     s = int(round(seconds))
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
@@ -65,7 +64,13 @@ def _hms(seconds: float) -> str:
 def human(result: Analysis) -> str:
     s = result.summary
     baro = f"barometer {_hms(s['barometer_s'])}" if s.get("barometer_s") else "no barometer"
-    lines = [f"Analysed {_hms(s['duration_s'])} (calibration: {s['calibration']}, {baro})"]
+    cals = s.get("calibrations") or []
+    # recalibrated during the session: each neutral with the time it applied from
+    if len(cals) > 1:
+        used = "calibrations: " + ", ".join(f"{c['source']} from {_hms(c['from_s'])}" for c in cals)
+    else:
+        used = f"calibration: {s['calibration']}"
+    lines = [f"Analysed {_hms(s['duration_s'])} ({used}, {baro})"]
     acts = ", ".join(f"{k} {_hms(v)}" for k, v in s["activity_s"].items() if v)
     lines.append(f"  activity: {acts}")
     lines.append(f"  sitting bouts: {s['sitting_bouts']}, longest {_hms(s['longest_sitting_bout_s'])}")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from scipy.signal import butter, lfilter, lfilter_zi
@@ -955,9 +955,27 @@ def rate_of(samples: np.ndarray) -> float:
 
 
 def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: Calibration | None = None,
-            rate_hz: float | None = None) -> Analysis:
-    """Whole-recording analysis (the same code path as streaming, in one chunk)."""
+            rate_hz: float | None = None, changes: Sequence[tuple[float, Calibration | Settings]] = ()) -> Analysis:
+    """Whole-recording analysis (the same code path as streaming, in one chunk).
+
+    changes: (at_s, new calibration or settings) made during the recording, at_s in s since the first sample
+    (Analyzer.set_calibration, set_settings), in the order they were made. Those applying from second 0 are
+    what the analysis starts with, as a live analysis started with them.
+    """
+    later = []
+    for at_s, change in changes:
+        if int(np.floor(at_s)) + 1 > 0:
+            later.append((at_s, change))
+        elif isinstance(change, Calibration):
+            calibration = change
+        else:
+            settings = change
     a = Analyzer(settings, calibration, rate_hz or rate_of(samples), keep_timeline=True)
+    for at_s, change in later:
+        if isinstance(change, Calibration):
+            a.set_calibration(change, at_s)
+        else:
+            a.set_settings(change, at_s)
     # Chunks bound the temporaries (streaming equals batch, so the result is the same). They are cut at
     # whole seconds, so each is analysed in one pass with nothing left waiting.
     t, n, i = samples["t_s"], samples.size, 0

@@ -54,6 +54,8 @@ class DorsalApp(App[int]):
         self.auto_coach = auto_coach
         #: the core's settings; the extension limit is the user's own (the coach learns it)
         self.tracker = LiveTracker(settings)
+        # a link that records (`watch --record`) notes the analysis' calibration and settings changes with it
+        self.tracker.record = getattr(link, "record_note", None)
         self.extension_limit = ExtensionLimit()
         self.last_view: LiveView | None = None
         self.link_state = "connecting"
@@ -81,6 +83,12 @@ class DorsalApp(App[int]):
                 self.extension_limit = ExtensionLimit.from_dict(store.get_setting(LIMIT_SETTING))
             self._writer = BackgroundWriter(self._store_path)
         self.tracker.set_extension_limit(self.extension_limit.limit_deg)
+        changes = getattr(self.link, "analysis_changes", None)
+        if changes is not None:
+            # a replayed recording that holds its analysis' changes: they, not the store, set the calibration and
+            # settings, at the device times they were made, so the replay shows what the live session showed
+            self.tracker.replay(changes)
+            self._calibration_loaded = True
         self.push_screen(MainScreen())
         if self.calibrate_only:
             self.push_screen(CalibrationScreen(), callback=lambda _: self.exit(0))

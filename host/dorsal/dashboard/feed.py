@@ -125,9 +125,14 @@ class RecordingLink(PacedSource):
         #: what to announce after the last sample; None keeps the link open (quiet) until closed
         self.end_state = end_state
         self._closed_event: asyncio.Event | None = None
-        from dorsal.recording import read_recording
+        from dorsal.recording import analysis_changes, read_recording
 
         self.recording = read_recording(path)
+        #: the live analysis' calibration and settings changes (dorsal.recording.analysis_changes) for the dashboard
+        #: to make again; None when the recording holds none (the dashboard then does as it does live)
+        changes, problems = analysis_changes(self.recording.notes)
+        self.recording.problems += problems
+        self.analysis_changes = changes if changes or problems else None
         self.batch_s = batch_s
         #: device-time -> state changes to announce (a replay of a reconnect, for example)
         self.states = dict(sorted((states or {}).items()))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 from dorsal.core import Analyzer, Calibration, Event, Settings, Update
 from dorsal.core.angles import AngleState, body_axes, posture_angles, rebase_heading
 from dorsal.dashboard.alerts import Alert, AlertBook, Escalation
+from dorsal.recording import AnalysisChange, calibration_note, settings_note
 
 #: seconds of history in the "recent" plots (one point per second)
 HISTORY_S = 300
@@ -102,11 +104,22 @@ class LiveTracker:
     upright seconds, up to ~2 min, and says so). One analysis runs for the whole session: a new
     calibration or extension limit changes it from its next whole second on (Analyzer.set_calibration,
     set_settings), so the sitting bout, open runs and today's figures carry on.
+
+    ``record`` (the link's Link.record_note when it records) gets a note of the calibration and settings
+    the analysis starts with and of every change it takes after, at the device time of the newest sample
+    it had seen (dorsal.recording), so a recording is analysed later as it was seen live. ``replay`` makes
+    a recording's changes again, at the same device times.
     """
 
     def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None,
                  rate_hz: float | None = None, history: Any = None) -> None:
         self.settings = settings or Settings()
+        #: what a replayed recording's settings notes are read onto (they hold the fields off the defaults)
+        self._base_settings = self.settings
+        #: where the analysis' changes are noted (Link.record_note), or None
+        self.record: Callable[[dict[str, Any]], None] | None = None
+        #: a replayed recording's changes not made yet, by device time
+        self._replayed: deque[AnalysisChange] = deque()
         #: where the session's figures and events go (dorsal.dashboard.history.SessionHistory), or None
         self.history = history
         self.calibration = calibration
@@ -170,6 +183,8 @@ class LiveTracker:
         self.calibration = calibration
         if self.analyzer is not None:
             self.analyzer.set_calibration(calibration)
+            if self.record is not None:
+                self.record(calibration_note(calibration, self.t_s))
 
     def _end_analysis(self) -> None:
         """The analysis ends (the session's end): the core closes its open runs, and the history gets the
@@ -195,11 +210,34 @@ class LiveTracker:
     def set_extension_limit(self, limit_deg: float) -> None:
         """The coach's learned limit: the screens use it at once, the running analysis from the second
         after the newest sample on."""
-        from dataclasses import replace
+        self.set_settings(replace(self.settings, extension_limit_deg=float(limit_deg)))
 
-        self.settings = replace(self.settings, extension_limit_deg=float(limit_deg))
+    def set_settings(self, settings: Settings) -> None:
+        """New settings: the screens use them at once, the running analysis from the second after the newest
+        sample on."""
+        changed = settings != self.settings
+        self.settings = settings
         if self.analyzer is not None:
-            self.analyzer.set_settings(self.settings)
+            self.analyzer.set_settings(settings)
+            if changed and self.record is not None:
+                self.record(settings_note(settings, self.t_s))
+
+    def replay(self, changes: list[AnalysisChange]) -> None:
+        """A recording's changes (dorsal.recording.analysis_changes), made again as the feed reaches their
+        device times: the replayed analysis takes them at the seconds the live one did. Those made before
+        its first sample are what the analysis starts with."""
+        self._replayed = deque(changes)
+        self._make_due(None)
+
+    def _make_due(self, newest_t_s: float | None) -> None:
+        """Make the replayed changes due once the newest sample fed is at newest_t_s (None: before any)."""
+        while self._replayed and (self._replayed[0].device_t_s is None
+                                  or (newest_t_s is not None and self._replayed[0].device_t_s <= newest_t_s)):
+            change = self._replayed.popleft()
+            if change.calibration is not None:
+                self.set_calibration(change.calibration)
+            if change.settings is not None:
+                self.set_settings(change.settings_on(self._base_settings))
 
     # -- feeding -------------------------------------------------------------------
 
@@ -209,12 +247,36 @@ class LiveTracker:
 
     def feed(self, samples: np.ndarray) -> list[Escalation]:
         """Take one batch (SAMPLE_DTYPE array); returns the alert escalations it caused."""
+        if not self._replayed:
+            return self._feed(samples)
+        # a replay: the batch is cut after the sample each due change was made at
+        out: list[Escalation] = []
+        while self._replayed and len(samples):
+            at = self._replayed[0].device_t_s
+            j = int(np.searchsorted(samples["t_s"], at, side="right"))
+            if j == len(samples) and float(samples["t_s"][-1]) < at:  # type: ignore[operator]
+                break
+            if j:
+                out += self._feed(samples[:j])
+                samples = samples[j:]
+            self._make_due(at)
+        return out + self._feed(samples)
+
+    def _feed(self, samples: np.ndarray) -> list[Escalation]:
         n = len(samples)
         if n == 0:
             return []
         if self.analyzer is None:
             rate = self.rate_hz or rate_of(samples) or 100.0
             self.analyzer = Analyzer(self.settings, self.calibration, rate, keep_timeline=False)
+            if self.record is not None:  # what the analysis starts with (before any sample: from its start)
+                if self.calibration is not None:
+                    self.record(calibration_note(self.calibration, None))
+                self.record(settings_note(self.settings, None))
+            # The first sample the link handed out: its merge buffer starts at the first seq received and hands
+            # out by seq, once each, so this is also where a recording's analysis starts (by seq, the first copy:
+            # dorsal.recording.analysis_input), and the noted changes' times mean the same seconds there. (Not
+            # so if frames with a lower seq came later: a device that restarted its seq mid-recording.)
             self._origin_s = float(samples["t_s"][0])
             self._origin_unix_s = time.time() - float(samples["t_s"][-1] - samples["t_s"][0])
             self._angles = AngleState()

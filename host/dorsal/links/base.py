@@ -139,6 +139,7 @@ class Link:
         self._responses: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
         self._tag = 0
         self._writer: Any = None
+        self._early_notes: list[dict[str, Any]] = []  # record_note's before the recording opened
         self._last_rx = 0.0
         self._clock_offset_s: float | None = None  # host s (the loop's clock) minus device s
         self._latencies_ms: deque[float] = deque(maxlen=LATENCY_KEEP)
@@ -204,10 +205,21 @@ class Link:
             self._writer = RecordingWriter(self.record_path, header)
         except OSError as exc:
             raise LinkError(f"cannot record to {self.record_path}: {exc.strerror}") from None
+        for note in self._early_notes:
+            self._writer.write_note(note)
+        self._early_notes.clear()
 
     def _note(self, note: dict[str, Any]) -> None:
         if self._writer is not None:
             self._writer.write_note(note)
+
+    def record_note(self, note: dict[str, Any]) -> None:
+        """A note from the host for the recording (the dashboard's analysis changes, dorsal.recording); one
+        made before the recording opens (the device not yet identified) is written when it opens."""
+        if self._writer is not None:
+            self._writer.write_note(note)
+        elif self.record_path is not None and not self.closed:
+            self._early_notes.append(note)
 
     def _on_message(self, msg: bytes, rx_s: float | None = None) -> None:
         """One wire message as received (after deframing or segment reassembly)."""

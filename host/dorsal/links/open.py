@@ -71,6 +71,7 @@ class _Wrapped:
     def __init__(self) -> None:
         self.inner: Any = None
         self.closed = False
+        self._early_notes: list[dict[str, Any]] = []  # record_note's before the inner link was made
 
     async def _make(self) -> Any:
         """The link to the virtual wearable, made in the running loop: each subclass makes its own."""
@@ -81,6 +82,9 @@ class _Wrapped:
 
     async def batches(self) -> AsyncIterator[LinkBatch]:
         self.inner = await self._make()
+        for note in self._early_notes:
+            self.inner.record_note(note)
+        self._early_notes.clear()
         try:
             async for batch in self.inner.batches():
                 yield batch
@@ -94,6 +98,13 @@ class _Wrapped:
 
     def stats(self) -> Any:
         return self.inner.stats() if self.inner is not None else None
+
+    def record_note(self, note: dict[str, Any]) -> None:
+        """A note for the inner link's recording (Link.record_note)."""
+        if self.inner is not None:
+            self.inner.record_note(note)
+        else:
+            self._early_notes.append(note)
 
     async def command(self, command: int, args: tuple[Any, ...] = ()) -> int:
         from dorsal.protocol import wire

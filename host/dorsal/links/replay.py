@@ -22,7 +22,7 @@ class ReplayLink:
     source = "replay"
 
     def __init__(self, path: str | Path, speed: float = 1.0, batch_s: float = 0.1) -> None:
-        from dorsal.recording import RecordingError, read_recording
+        from dorsal.recording import RecordingError, analysis_changes, read_recording
 
         if speed < 0:
             raise LinkError("--speed must be 0 (as fast as possible) or more")
@@ -30,6 +30,11 @@ class ReplayLink:
             self.recording = read_recording(path)
         except RecordingError as exc:
             raise LinkError(str(exc)) from None
+        #: the live analysis' calibration and settings changes (dorsal.recording.analysis_changes) for the dashboard
+        #: to make again; None when the recording holds none (the dashboard then does as it does live)
+        changes, problems = analysis_changes(self.recording.notes)
+        self.recording.problems += problems
+        self.analysis_changes = changes if changes or problems else None
         self.speed = speed
         self.batch_s = batch_s
         self.closed = False

@@ -9,6 +9,9 @@ A recording is analysed with the neutral posture the wearer had then: the
 calibration written in its header (a session recorded while calibrated), else
 the device's calibration in effect when the session started (the store's
 history), else the core estimates one from the data, as the dashboard would.
+The calibration and settings changes the live analysis took (the recording's
+analysis notes: the stored calibration it started with, recalibrations, the
+coach's extension limit) apply at the seconds they applied live.
 """
 
 from __future__ import annotations
@@ -19,29 +22,41 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Mapping
+from typing import IO, Any, Mapping, Sequence
 
 import numpy as np
 
 from dorsal.errors import DorsalError
-from dorsal.recording import RecordingError, read_recording
+from dorsal.recording import AnalysisInput, RecordingError, analysis_input, read_recording
 from dorsal.store.store import Store
 
-#: analyze(samples SAMPLE_DTYPE (N,), calibration as stored or None) -> the analysis JSON shape with a
-#: per-second timeline.
-AnalyzeFn = Callable[[np.ndarray, Mapping[str, Any] | None], Mapping[str, Any]]
+#: analyze(samples SAMPLE_DTYPE (N,), calibration as stored or None, the changes the live analysis took
+#: (core.analyze's ``changes``)) -> the analysis JSON shape with a per-second timeline.
+AnalyzeFn = Callable[[np.ndarray, Mapping[str, Any] | None, Sequence[tuple[float, Any]]], Mapping[str, Any]]
 #: progress(done_samples, total_samples, label)
 ProgressFn = Callable[[int, int, str], None]
 
 
-def core_analyze(samples: np.ndarray, calibration: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+def core_analyze(samples: np.ndarray, calibration: Mapping[str, Any] | None = None,
+                 changes: Sequence[tuple[float, Any]] = ()) -> Mapping[str, Any]:
     """The product's own analysis (dorsal.core), as JSON with its timeline."""
     try:
         from dorsal.core import Calibration, analyze
     except ImportError as exc:
         raise DorsalError(f"the analysis core is not available ({exc}); nothing was rebuilt") from None
     cal = Calibration.from_dict(dict(calibration)) if calibration and "neutral" in calibration else None
-    return analyze(samples, calibration=cal).to_json(timeline=True)
+    return analyze(samples, calibration=cal, changes=changes).to_json(timeline=True)
+
+
+def _analyse(store: Store, inp: AnalysisInput, device: str | None, start_unix_s: float, header: Mapping[str, Any],
+             analyze: AnalyzeFn) -> Mapping[str, Any]:
+    """A recording's analysis with the neutral it started with and the changes its live analysis took."""
+    changes: Sequence[tuple[float, Any]] = ()
+    if inp.changes:  # (the core is imported only then: core_analyze says so when it is missing)
+        from dorsal.core import Settings
+
+        changes = inp.scheduled(Settings())
+    return analyze(inp.samples, calibration_for(store, header, device, start_unix_s), changes)
 
 
 def device_name(header: Mapping[str, Any]) -> str | None:
@@ -115,9 +130,9 @@ def import_recording(store: Store, path: str | os.PathLike[str], device: str | N
     sid = store.start_session(dev, start, source="import", recording=path)
     end = start + (float(rec.samples["t_s"][-1] - rec.samples["t_s"][0]) if rec.samples.size else 0.0)
     store.end_session(sid, end)
-    if rec.samples.size:
-        calibration = calibration_for(store, rec.header, dev, start)
-        store.record_analysis(sid, analyze(rec.samples, calibration), start, analysis_version())
+    inp = analysis_input(rec)
+    if inp.samples.size:
+        store.record_analysis(sid, _analyse(store, inp, dev, start, rec.header, analyze), start, analysis_version())
     return sid
 
 
@@ -145,10 +160,10 @@ def rebuild(store: Store, analyze: AnalyzeFn = core_analyze, progress: ProgressF
                 result.problems.append(f"{exc}; session {s.session_id[:8]} kept as it was")
                 failed = True
                 break
-            result.problems += [f"{path}: {p}" for p in rec.problems]
-            if rec.samples.size:
-                calibration = calibration_for(store, rec.header, s.device, s.start_unix_s)
-                analyses.append((analyze(rec.samples, calibration), start))
+            inp = analysis_input(rec)
+            result.problems += [f"{path}: {p}" for p in rec.problems + inp.problems]
+            if inp.samples.size:
+                analyses.append((_analyse(store, inp, s.device, s.start_unix_s, rec.header, analyze), start))
                 result.samples += int(rec.samples.size)
             result.recordings += 1
             done += sizes.get(path, 0)
