@@ -16,6 +16,7 @@ import pytest
 
 from dorsal.commands import analyze as analyze_cmd
 from dorsal.core import Analyzer, Calibration, Settings
+from dorsal.core.pipeline import rate_of
 from dorsal.dashboard.script import Segment
 from dorsal.recording import (AnalysisInput, analysis_changes, analysis_input, calibration_note, read_recording,
                               settings_note)
@@ -71,11 +72,11 @@ def test_a_recorded_session_is_analysed_and_replayed_with_the_changes_made_live(
                      (RECALIBRATED, None, fed_at[0]), (None, {"extension_limit_deg": LIMIT_DEG}, fed_at[1])]
     # the link handed out the recording's samples, by seq: the live analysis saw its first n
     assert inp.samples.size >= n and float(inp.samples["t_s"][n - 1]) == last_t_s
-    # (at the rate the live analysis took: the dashboard estimates it from its first batch of samples, and that
-    # float may differ from the whole recording's estimate in its last bits, 100.0000000000021 against
-    # 99.99999999998437 here, which turns the core's block of int(rate // 25) samples from 4 into 3)
-    same(analyze_cmd.analyze_input(AnalysisInput(inp.samples[:n], inp.calibration, inp.changes, []), rate_hz=rate_hz),
-         live)
+    # each at its own estimate of the rate: the dashboard's from its first batch, the recording's from its first
+    # 10,000 samples (both pipeline.spacing_rate: unrounded they read 100.0000000000021 and 99.99999999998437 here,
+    # and blocks of 4 and 3 samples)
+    assert rate_hz == rate_of(inp.samples) == 100.0
+    same(analyze_cmd.analyze_input(AnalysisInput(inp.samples[:n], inp.calibration, inp.changes, [])), live)
     origin = float(inp.samples["t_s"][0])
     froms = [0.0, math.floor(fed_at[0] - origin) + 1]
     assert [(c["from_s"], c["neutral"]) for c in live.summary["calibrations"]] == [
@@ -93,7 +94,8 @@ def test_a_recorded_session_is_analysed_and_replayed_with_the_changes_made_live(
     # the replay makes the same changes at the same device times, not the store's calibration of today
     monkeypatch.setattr(Store, "latest_calibration", lambda self, device: ELSEWHERE.to_dict())
     replayed, rate_hz, view = asyncio.run(_replay(path, wait_for))
-    same(replayed, analyze_cmd.analyze_input(inp, rate_hz=rate_hz))
+    assert rate_hz == 100.0
+    same(replayed, analyze_cmd.analyze_input(inp))
     assert view.extension_limit_deg == LIMIT_DEG and view.neutral == "calibrated"
 
 

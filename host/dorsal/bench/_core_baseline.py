@@ -29,7 +29,7 @@ from scipy.signal import butter, lfilter_zi
 from dorsal.core.activity import HEIGHT_LAG_S, LEAN_RECENT_S
 from dorsal.core.barometer import WINDOW_S as BARO_WINDOW_S
 from dorsal.core.barometer import altitude_m
-from dorsal.core.pipeline import ANALYSIS_RATE_HZ, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S
+from dorsal.core.pipeline import EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, block_size
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
 from dorsal.protocol import wire
@@ -83,7 +83,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     events per kind.
     """
     st = settings
-    d = max(1, int(rate_hz // ANALYSIS_RATE_HZ))
+    d = block_size(rate_hz)
     rate = rate_hz / d
     dt = 1.0 / rate
     wb, wa = _ba(*butter(2, [0.8, 3.0], btype="band", fs=rate))

@@ -18,7 +18,7 @@ import numpy as np
 
 from dorsal.bench._core_baseline import per_sample_baseline
 from dorsal.core import Analyzer, Settings, analyze
-from dorsal.core.pipeline import ANALYSIS_RATE_HZ, BATCH_CHUNK, read_blocks
+from dorsal.core.pipeline import BATCH_CHUNK, block_size, read_blocks
 from dorsal.decode import SAMPLE_DTYPE
 
 DESCRIPTION = "posture pipeline on a generated 24 h day at 100 Hz vs a per-sample Python loop"
@@ -50,7 +50,7 @@ def read_floor(s: np.ndarray) -> float:
     """Samples/s of only reading what the core reads of each structured sample (acceleration of every
     sample, the rest of one sample per block), with the core's own reader: the ceiling for this input
     layout."""
-    d = max(1, int(RATE_HZ // ANALYSIS_RATE_HZ))
+    d = block_size(RATE_HZ)
     carry = np.zeros((3, 0), np.float32)
     t0 = time.process_time()
     for i in range(0, s.size, BATCH_CHUNK):

@@ -449,7 +449,7 @@ class Analyzer:
         self._angle_state = AngleState()
         s = self.settings
         #: samples per analysis block, and the analysis rate (Hz) the filters are designed for
-        self.block = max(1, int(self.rate_hz // ANALYSIS_RATE_HZ))
+        self.block = block_size(self.rate_hz)
         self.analysis_rate_hz = self.rate_hz / self.block
         self._seen = 0  # samples processed so far (blocks count from the first)
         self._acc_carry = np.zeros((3, 0), np.float32)  # accelerations of a block cut by a chunk boundary
@@ -946,12 +946,29 @@ class Analysis:
         return out
 
 
+def spacing_rate(t_s: np.ndarray) -> float | None:
+    """Nominal sample rate (Hz) from the median spacing of times t_s (s), in whole mHz; None when it cannot tell.
+
+    Rounded because the times are sums of a frame's start and its samples' offsets in float64: at a device
+    uptime of hours their spacing reads 99.99999999998 Hz or 100.0000000001 Hz by where the recording starts,
+    and a live session (its first batch) and its recording (the first 10,000 samples) must take the same rate:
+    it sets the analysis blocks and the filters' design (block_size).
+    """
+    if t_s.size < 2:
+        return None
+    dt = float(np.median(np.diff(t_s)))
+    return round(1.0 / dt, 3) if dt > 0 else None
+
+
 def rate_of(samples: np.ndarray) -> float:
-    """Nominal sample rate (Hz) from the median sample spacing; 100 Hz when it cannot tell."""
-    if samples.size < 2:
-        return 100.0
-    dt = float(np.median(np.diff(samples["t_s"][: 10_000])))
-    return 1.0 / dt if dt > 0 else 100.0
+    """Nominal sample rate (Hz) from the median sample spacing (spacing_rate); 100 Hz when it cannot tell."""
+    return spacing_rate(samples["t_s"][: 10_000]) or 100.0
+
+
+def block_size(rate_hz: float) -> int:
+    """Samples per analysis block at rate_hz (the module's docstring): rate // 25, with a margin for a rate
+    a caller estimated from float times (99.99999999998 Hz is 100 Hz: blocks of 4, not 3)."""
+    return max(1, int(rate_hz / ANALYSIS_RATE_HZ + 1e-6))
 
 
 def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: Calibration | None = None,

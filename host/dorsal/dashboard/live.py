@@ -21,6 +21,7 @@ import numpy as np
 
 from dorsal.core import Analyzer, Calibration, Event, Settings, Update
 from dorsal.core.angles import AngleState, body_axes, posture_angles, rebase_heading
+from dorsal.core.pipeline import spacing_rate
 from dorsal.dashboard.alerts import Alert, AlertBook, Escalation
 from dorsal.recording import AnalysisChange, calibration_note, settings_note
 
@@ -89,11 +90,9 @@ class LiveView:
 
 
 def rate_of(samples: np.ndarray) -> float | None:
-    """Sample rate (Hz) from the spacing of one batch, None when it cannot tell."""
-    if len(samples) < 2:
-        return None
-    dt = float(np.median(np.diff(samples["t_s"])))
-    return 1.0 / dt if dt > 0 else None
+    """Sample rate (Hz) from the spacing of one batch, None when it cannot tell: the core's own estimate
+    (spacing_rate), so the live analysis and its recording's take the same rate."""
+    return spacing_rate(samples["t_s"]) if len(samples) else None
 
 
 class LiveTracker:
