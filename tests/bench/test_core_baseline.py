@@ -30,3 +30,23 @@ def test_the_baseline_finds_what_the_core_finds(tmp_path: Path, scenario: str, r
     found = {k: v for k, v in base["events"].items() if v}
     assert found == {k: v for k, v in core.summary["events"].items() if k != "stretch"}
     assert sum(base["activity_s"]) > 100 and len(set(core.timeline["activity"])) >= 2  # not a trivial case
+
+
+def test_the_baseline_turns_unknown_seconds_before_a_stand_up_into_sitting_as_the_core_does(tmp_path: Path) -> None:
+    """A session begun seated (sit-stand cut 12 s in, mid-sit): the stand-up ends unknown seconds, which both
+    count as a sitting bout, past a 10 s limit here."""
+    out = tmp_path / "sim.dorsal"
+    subprocess.run([DORSAL, "simulate", "--scenario", "sit-stand", "--duration", "150s", "--out", str(out), "--seed",
+                    "5"], check=True, capture_output=True, timeout=300)
+    samples = read_recording(out).samples
+    samples = samples[samples["t_s"] - samples["t_s"][0] >= 12.0]
+    settings = Settings(sitting_bout_max_s=10.0)
+    core = analyze(samples, settings, rate_hz=100)
+    base = per_sample_baseline(samples, settings, core.calibration.body_to_sensor(), 100)
+    assert [e.figures.get("inferred") for e in core.events if e.kind == "prolonged_sitting"][:1] == [True]
+    assert base["activity_s"] == [int(core.summary["activity_s"][a]) for a in ACTIVITIES]
+    assert {k: v for k, v in base["events"].items() if v} == {
+        k: v for k, v in core.summary["events"].items() if k != "stretch"}
+    assert base["sitting_bouts"] == core.summary["sitting_bouts"]
+    assert base["longest_sitting_bout_s"] == core.summary["longest_sitting_bout_s"]
+    assert base["sitting_inferred_s"] == core.summary["sitting_inferred_s"] > 10

@@ -253,3 +253,37 @@ def test_a_recalibration_mid_bout_leaves_one_whole_bout_in_the_history(recording
     days = list(history.days.values())
     assert sum(d.sitting_bouts for d in days) == 1 and sum(d.sitting_bouts_over_limit for d in days) == 1
     assert max(d.longest_sitting_bout_s for d in days) > 190
+
+
+def test_a_session_begun_seated_raises_the_hedged_still_alert_and_the_stand_up_records_the_bout(  # type: ignore[no-untyped-def]
+        recording, dorsal_home) -> None:
+    """Seated from the start: the core sees no sit-down, so the posture is unknown. Past the sitting limit the
+    dashboard says it saw no stand-up or walk (it cannot tell sitting from standing still); the stand-up then
+    ends the alert and makes those seconds a sitting bout, in today's figures and in the history."""
+    from dorsal.dashboard.history import SessionHistory
+    from dorsal.store.writer import BackgroundWriter
+
+    samples = read_recording(recording([Segment(200, "sitting", 3), Segment(100, "standing", 0)])).samples
+    raised, before_limit = [], []
+    with BackgroundWriter() as writer:
+        history = SessionHistory(writer, "dorsal-test", sitting_limit_s=120.0, twist_limit_per_day=4)
+        tracker = LiveTracker(Settings(sitting_bout_max_s=120.0), history=history)
+        for i in range(0, len(samples), 10):
+            raised += [(tracker.t_s, e.kind, e.level) for e in tracker.feed(samples[i:i + 10])]
+            if tracker.activity == "unknown" and 100 < tracker.t_s < 118:
+                before_limit.append(tracker.view().alerts)
+            if tracker.activity == "unknown" and tracker.t_s > 125:
+                (alert,) = tracker.view().alerts
+                assert alert.title == "Still for a long time" and "if you are sitting" in alert.what_to_do
+        view = tracker.view()
+        tracker.close()
+        writer.flush()
+    assert before_limit and all(a == () for a in before_limit)  # not before the limit
+    assert [(k, lvl) for _, k, lvl in raised] == [("long_still", Level.NOTICE)] and 120 < raised[0][0] < 124
+    assert view.activity == "standing" and view.alerts == ()
+    assert 195 <= view.today.longest_bout_s <= 205 and view.today.breaks == 1 and view.sitting_bout_s == 0
+    assert view.today.sitting_s == view.today.longest_bout_s
+    days = list(history.days.values())  # (two when the session crosses midnight)
+    assert [sum(d.sitting_bouts for d in days), sum(d.sitting_bouts_over_limit for d in days)] == [1, 1]
+    assert sum(d.breaks for d in days) == 1
+    assert max(d.longest_sitting_bout_s for d in days) == view.today.longest_bout_s

@@ -7,7 +7,8 @@ the five posture angles with the heading unwrapped against its slowly
 following reference, the gait band and height filters (direct form II
 transposed, the same coefficients), the per-second features and activity
 rules, slouch hysteresis, and the runs behind sitting bouts, slouches,
-extensions, twists and stretch episodes, and the handling of a settling
+extensions, twists and stretch episodes (a run of unknown seconds that a
+stand-up ends joins the sitting bouts), and the handling of a settling
 fusion (blocks hold the last settled orientation and vertical acceleration;
 before the first settled sample, that sample's) and of accelerometer faults
 (a second's blocks wait for the second's mean |acceleration| before they
@@ -51,6 +52,15 @@ class _Runs:
         self.xmax, self.xmin = -math.inf, math.inf
         self.closed: list[tuple[int, int, int, float, float]] = []
 
+    def add_earlier(self, start: int, last: int, true_n: int, peak: float) -> None:
+        """Seconds start..last, stepped as false, were true after all (RunTracker.add_earlier); the caller
+        has stepped the second after last, so a run still open is within the gap and takes them."""
+        if self.start is None:
+            self.start = start
+        self.last = last
+        self.true_n += true_n
+        self.peak = max(self.peak, peak)
+
     def step(self, sec: int, flag: bool, value: float = 0.0, extreme: float = 0.0) -> None:
         if self.start is not None and sec - self.last - 1 >= self.need:
             self.close()
@@ -79,8 +89,9 @@ def _ba(b: np.ndarray, a: np.ndarray) -> tuple[list[float], list[float]]:
 def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rate_hz: float) -> dict[str, Any]:
     """The core's rules over samples s (SAMPLE_DTYPE) with body-to-sensor rotation r_bs.
 
-    Returns seconds per activity code (0 unknown .. 4 walking, as dorsal.core.activity) and the number of
-    events per kind.
+    Returns seconds per activity code (0 unknown .. 4 walking, as dorsal.core.activity), the number of
+    events per kind, of stretch episodes and of sitting bouts, the longest bout, and the unknown seconds that
+    joined the bouts.
     """
     st = settings
     d = block_size(rate_hz)
@@ -134,6 +145,10 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     hhi_before = 0.0
     lay = stood = -(1 << 40)  # the rows of the last lying on the back or a side, and of walking or standing up
     posture = 0
+    last_act = -1  # the last second's activity; the open run of unknown seconds: first, last, count, peak flexion
+    unknown_start = unknown_last = unknown_n = 0
+    unknown_peak = -math.inf
+    inferred_s = 0
     # sit-down settling (dorsal.core.activity): runs, and the rows of the last held bend, drop and void
     row = 0
     settled_run = bent_run = 0
@@ -186,6 +201,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     def end_second(k: int, a: dict[str, float]) -> None:
         nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void, jolt_before, fell_before
         nonlocal hhi_before, lay, stood, lean_run
+        nonlocal last_act, unknown_start, unknown_last, unknown_n, unknown_peak, inferred_s
         fault = filters(a)
         n = a["n"]
         flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
@@ -254,7 +270,16 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             posture = code
         act = 1 if lying else 4 if walking else 2 if posture == 1 or brief else 3 if posture == 2 else 0
         activity_s[act] += 1
-        # events (Analyzer._detect)
+        # events (Analyzer._detect); unknown seconds that a stand-up ends were sitting (Analyzer._sitting_bouts)
+        if act == 0:
+            if last_act != 0:
+                unknown_start, unknown_n, unknown_peak = k, 0, -math.inf
+            unknown_last, unknown_n, unknown_peak = k, unknown_n + 1, max(unknown_peak, flex)
+        elif act == 3 and last_act == 0:
+            sitting.step(k, False)
+            sitting.add_earlier(unknown_start, unknown_last, unknown_n, unknown_peak)
+            inferred_s += unknown_n
+        last_act = act
         sitting.step(k, act == 2, flex)
         seated = act == 2 or act == 0
         if seated and flex > st.slouch_threshold_deg:
@@ -355,4 +380,6 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         if end - start <= st.twist_max_s and moving == 0.0 and abs(peak) <= st.twist_max_deg:
             twists += 1
     events["twist"] = twists
-    return {"activity_s": activity_s, "events": events, "episodes": len(episodes.closed)}
+    return {"activity_s": activity_s, "events": events, "episodes": len(episodes.closed),
+            "sitting_bouts": len(sitting.closed), "sitting_inferred_s": inferred_s,
+            "longest_sitting_bout_s": max((end - start for start, end, _, _, _ in sitting.closed), default=0)}

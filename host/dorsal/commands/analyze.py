@@ -73,7 +73,9 @@ def human(result: Analysis) -> str:
     lines = [f"Analysed {_hms(s['duration_s'])} ({used}, {baro})"]
     acts = ", ".join(f"{k} {_hms(v)}" for k, v in s["activity_s"].items() if v)
     lines.append(f"  activity: {acts}")
-    lines.append(f"  sitting bouts: {s['sitting_bouts']}, longest {_hms(s['longest_sitting_bout_s'])}")
+    inferred = (f"; {_hms(s['sitting_inferred_s'])} of them read unknown until the stand-up that ended them"
+                if s.get("sitting_inferred_s") else "")
+    lines.append(f"  sitting bouts: {s['sitting_bouts']}, longest {_hms(s['longest_sitting_bout_s'])}{inferred}")
     lines.append(f"  slouched: {_hms(s['slouch_s'])}")
     lines.append(f"  twists: {s['twists']} (heuristic daily limit {s['twists_per_day_max']})")
     lines.append(f"  stretches: {', '.join(s['stretches']) or 'none'}")

@@ -9,7 +9,10 @@ chest too but does not settle so, a lean to open a door drops it slowly and
 without a jolt), a sit-to-stand (it rises, leaning forward, and ends upright)
 or sitting up from lying (an upright settled trunk after lying, without a
 stand-up). The classifier carries its state between calls, so any chunking
-of the seconds gives the same result.
+of the seconds gives the same result. Until the first transition (and after
+lying) the posture is unknown; from there standing is reached only by a
+stand-up (walking shows as walking), which the pipeline takes as the end of
+a sitting run (pipeline.Analyzer._sitting_bouts).
 """
 
 from __future__ import annotations

@@ -130,6 +130,33 @@ class LiveState:
     #: seconds the open excessive-extension run has lasted (from its first second past the limit, short dips
     #: below it included), while the newest second is past the limit; 0 otherwise
     extension_run_s: float = 0.0
+    #: the end (exclusive, s) of the open sitting bout's last sitting second, seconds inferred from a
+    #: stand-up included (Analyzer); 0 while no bout is open
+    sitting_bout_end_s: float = 0.0
+    #: seconds the posture has been unknown in a row (no stand-up, sit-down, walk or lying seen since the
+    #: session began or the wearer got up from lying), while the newest second is unknown; 0 otherwise
+    unknown_still_s: float = 0.0
+    #: seconds turned into sitting so far because a stand-up ended a run of unknown ones (Analyzer)
+    sitting_inferred_s: float = 0.0
+
+
+@dataclass
+class _UnknownRun:
+    """The open run of unknown seconds, carried between blocks: its first and last second, and the largest,
+    smallest and sum of its n seconds' mean flexion (what the sitting RunTracker keeps of a run)."""
+
+    start: int
+    last: int
+    peak: float
+    low: float
+    total: float
+    n: int
+
+    def extend(self, secs: np.ndarray, flex: np.ndarray) -> _UnknownRun:
+        """This run continued by the seconds secs (S,) with mean flexion flex (S,) deg, S >= 1."""
+        flex = flex.astype(np.float64, copy=False)
+        return _UnknownRun(self.start, int(secs[-1]), max(self.peak, float(flex.max())),
+                           min(self.low, float(flex.min())), self.total + float(flex.sum()), self.n + flex.size)
 
 
 @dataclass(frozen=True)
@@ -498,6 +525,9 @@ class Analyzer:
         self._t_newest: float | None = None  # the newest sample fed (s since the first)
         self._ext_over = False  # the last analysed second was past the extension limit
         self._ext_limit_open = s.extension_limit_deg  # the limit in force when the open extension run began
+        self._last_activity = -1  # the activity of the last analysed second (-1: none yet)
+        self._unknown: _UnknownRun | None = None  # the open run of unknown seconds, while the last one is unknown
+        self._sitting_inferred_s = 0
 
     # ------------------------------------------------------------------ changes
 
@@ -802,7 +832,11 @@ class Analyzer:
         lv.activity = ACTIVITIES[int(activity[-1])]
         lv.flexion_deg, lv.lateral_deg = float(flex[-1]), float(lat[-1])
         lv.rotation_deg, lv.inclination_deg = float(rot[-1]), float(incl[-1])
-        lv.sitting_bout_s = float(self._sitting.open_length(now)) if sitting[-1] or self._sitting.open_start else 0.0
+        bout_open = self._sitting.open_start is not None
+        lv.sitting_bout_s = float(self._sitting.open_length(now)) if sitting[-1] or bout_open else 0.0
+        lv.sitting_bout_end_s = float(self._sitting.open_last + 1) if bout_open else 0.0
+        lv.unknown_still_s = float(now - self._unknown.start + 1) if self._unknown is not None else 0.0
+        lv.sitting_inferred_s = float(self._sitting_inferred_s)
         lv.slouching_s = float(self._slouch.open_length(now)) if self._slouch_on else 0.0
         lv.extension_deg = float(max(0.0, -f_s[-1]))
         lv.extension_run_s = float(self._extension.open_length(now)) if self._ext_over else 0.0
@@ -812,11 +846,8 @@ class Analyzer:
     def _detect(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray, rot: np.ndarray,
                 incl: np.ndarray, lat: np.ndarray, gyro: np.ndarray, side: np.ndarray) -> list[Event]:
         st = self.settings
-        new: list[Event] = []
         sitting = activity == ACT["sitting"]
-
-        for run in self._sitting.update(sitting, flex, secs):
-            new.extend(self._sitting_event(run))
+        new = self._sitting_bouts(secs, activity, flex)
 
         # slouch with hysteresis: on above the threshold, off below threshold - hysteresis
         # Slouching counts while sitting, and while upright and still when the posture is not known yet
@@ -867,13 +898,63 @@ class Analyzer:
         self._events.extend(new)
         return new
 
+    def _sitting_bouts(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray) -> list[Event]:
+        """The sitting RunTracker over a block of seconds (secs (S,), activity codes (S,), mean flexion (S,) deg);
+        returns the prolonged-sitting events of the bouts that closed.
+
+        A run of unknown seconds that a stand-up ends (unknown -> standing: from unknown the classifier
+        reaches standing only by a stand-up; walking shows as walking) was sitting: the session began
+        seated, or the wearer sat up from lying without settling. When the stand-up is seen, those seconds
+        join the sitting bouts as if they had been sitting (RunTracker.add_earlier); their timeline rows,
+        emitted before, stay unknown. The block is cut only at such stand-ups; the open unknown run's
+        figures are carried between blocks.
+        """
+        unknown, standing = ACT["unknown"], ACT["standing"]
+        before = np.empty_like(activity)
+        before[0] = self._last_activity if self._last_activity >= 0 else ACT["lying"]  # a first second starts no run
+        before[1:] = activity[:-1]
+        is_unknown = activity == unknown
+        starts = np.flatnonzero(is_unknown & (before != unknown))  # where a run of unknown seconds begins
+        ups = np.flatnonzero((activity == standing) & (before == unknown))
+        sitting = activity == ACT["sitting"]
+        new: list[Event] = []
+        a = 0
+        for u in ups.tolist():
+            for run in self._sitting.update(sitting[a:u], flex[a:u], secs[a:u]):
+                new.extend(self._sitting_event(run))
+            run_unknown = self._unknown_run(starts, u, secs, flex)
+            self._sitting.add_earlier(run_unknown.start, run_unknown.last, run_unknown.peak, run_unknown.low,
+                                      run_unknown.total, run_unknown.n)
+            self._sitting_inferred_s += run_unknown.n
+            a = u
+        for run in self._sitting.update(sitting[a:], flex[a:], secs[a:]):
+            new.extend(self._sitting_event(run))
+        self._unknown = self._unknown_run(starts, activity.size, secs, flex) if is_unknown[-1] else None
+        self._last_activity = int(activity[-1])
+        return new
+
+    def _unknown_run(self, starts: np.ndarray, end: int, secs: np.ndarray, flex: np.ndarray) -> _UnknownRun:
+        """The run of unknown seconds that ends at the block's second end - 1 (it is unknown); starts: where runs
+        of unknown seconds begin in the block. Without one before end, the run began in an earlier block."""
+        j = int(np.searchsorted(starts, end)) - 1
+        if j < 0:
+            assert self._unknown is not None
+            return self._unknown.extend(secs[:end], flex[:end]) if end else self._unknown
+        k = int(starts[j])
+        seg = flex[k:end].astype(np.float64, copy=False)
+        return _UnknownRun(int(secs[k]), int(secs[end - 1]), float(seg.max()), float(seg.min()), float(seg.sum()),
+                           seg.size)
+
     def _sitting_event(self, run: Run) -> list[Event]:
         st = self.settings
         self._bouts.append((run.start, run.end))
         if run.end - run.start > st.sitting_bout_max_s:
-            return [Event("prolonged_sitting", float(run.start), float(run.end),
-                          {"duration_s": float(run.end - run.start),
-                           "alert_at_s": float(run.start + st.sitting_bout_max_s)})]
+            figures: dict[str, Any] = {"duration_s": float(run.end - run.start),
+                                       "alert_at_s": float(run.start + st.sitting_bout_max_s)}
+            if run.inferred_seconds:  # the posture of those seconds was inferred from the stand-up that ended them
+                figures["inferred"] = True
+                figures["inferred_s"] = float(run.inferred_seconds)
+            return [Event("prolonged_sitting", float(run.start), float(run.end), figures)]
         return []
 
     def _slouch_event(self, run: Run) -> list[Event]:
@@ -906,6 +987,7 @@ class Analyzer:
             "activity_s": {name: float(self._activity_s[i]) for i, name in enumerate(ACTIVITIES)},
             "sitting_bouts": len(self._bouts),
             "longest_sitting_bout_s": float(max((e - s for s, e in self._bouts), default=0)),
+            "sitting_inferred_s": float(self._sitting_inferred_s),
             "slouch_s": float(sum(ev.figures["duration_s"] for ev in self._events if ev.kind == "slouch")),
             "twists": self._twists,
             "twists_per_day_max": self.settings.twists_per_day_max,

@@ -23,6 +23,8 @@ class Run:
     mean: float
     true_seconds: int
     peak_value: float = 0.0
+    #: seconds of the run that were not true when they came, added afterwards (RunTracker.add_earlier)
+    inferred_seconds: int = 0
 
 
 @dataclass
@@ -41,6 +43,7 @@ class RunTracker:
     open_n: int = 0
     open_xmax: float = -np.inf
     open_xmin: float = np.inf
+    open_inferred: int = 0
 
     def update(self, mask: np.ndarray, values: np.ndarray, seconds: np.ndarray,
                extreme: np.ndarray | None = None) -> list[Run]:
@@ -87,15 +90,36 @@ class RunTracker:
             closed.append(self._close())
         return closed
 
+    def add_earlier(self, start: int, last: int, peak: float, low: float, total: float, n: int) -> None:
+        """Seconds start..last (inclusive), already passed to update as false, were true after all: they join
+        the open run, or open one. peak, low, total: the largest, smallest and sum of their n values.
+
+        Call it right after update has taken the seconds up to last, before any later second: a run still
+        open then is closer than the gap to these seconds (update closes it otherwise), so it joins them,
+        and the result does not depend on how the seconds were cut into blocks.
+        """
+        assert last >= start > self.open_last and n > 0
+        if self.open_start is None:
+            self.open_start = start
+        self.open_last = last
+        self.open_peak = max(self.open_peak, peak)
+        self.open_low = min(self.open_low, low)
+        self.open_sum += total
+        self.open_n += n
+        self.open_xmax = max(self.open_xmax, peak)
+        self.open_xmin = min(self.open_xmin, low)
+        self.open_inferred += n
+
     def _close(self) -> Run:
         assert self.open_start is not None
         peak_value = self.open_xmax if abs(self.open_xmax) >= abs(self.open_xmin) else self.open_xmin
         run = Run(self.open_start, self.open_last + 1, self.open_peak, self.open_low,
-                  self.open_sum / max(self.open_n, 1), self.open_n, peak_value)
+                  self.open_sum / max(self.open_n, 1), self.open_n, peak_value, self.open_inferred)
         self.open_start = None
         self.open_last = -1
         self.open_peak, self.open_low, self.open_sum, self.open_n = -np.inf, np.inf, 0.0, 0
         self.open_xmax, self.open_xmin = -np.inf, np.inf
+        self.open_inferred = 0
         return run
 
     def flush(self) -> list[Run]:

@@ -33,6 +33,11 @@ KINDS: dict[str, AlertKind] = {k.kind: k for k in (
     AlertKind("slouch", "Slouching", "Sit back, lift your chest, and let your shoulders drop.", 60.0),
     AlertKind("prolonged_sitting", "Long sitting bout",
               "Stand up and walk for a minute or two; the standing bends are a good break (press s).", 300.0),
+    # The posture has been unknown for a long time (no stand-up, sit-down or walk seen): one sensor on the back
+    # cannot tell sitting still from standing still (SEED_NOTES.md), so the text says what it saw, not which.
+    AlertKind("long_still", "Still for a long time",
+              "No stand-up or walk seen for longer than your sitting limit: if you are sitting, stand up and walk "
+              "for a minute or two.", 300.0),
     AlertKind("excessive_extension", "Leaning back past your limit",
               "Ease off: come back toward upright until it feels comfortable.", 5.0),
     AlertKind("twist", "Twisting often today",

@@ -151,6 +151,8 @@ class LiveTracker:
         self._last_sitting_s: float | None = None
         self._slouching_s = 0.0
         self._extension_run_s = 0.0
+        self._unknown_still_s = 0.0
+        self._inferred_s = 0.0
         self._last_twist_alert_s = float("-inf")
         self._break_at_s: float | None = None
         self._first_t_s: float | None = None
@@ -306,6 +308,11 @@ class LiveTracker:
         self.seated_s += float(np.count_nonzero(sitting | (rows["activity"] == _ACT_UNKNOWN)))
         if sitting.any():
             self._last_sitting_s = float(rows["t_s"][sitting][-1])
+        # seconds shown unknown that a stand-up has since turned into sitting (the core's bout holds them)
+        self.sitting_s += live.sitting_inferred_s - self._inferred_s
+        self._inferred_s = live.sitting_inferred_s
+        if live.sitting_bout_s > 0:
+            self._last_sitting_s = max(self._last_sitting_s or 0.0, live.sitting_bout_end_s - 1)
         if self.history is not None:
             self.history.seconds(self._origin_unix_s + rows["t_s"], rows["activity"])
         # a sitting bout ends (the core closes it) after a real break: that is a break
@@ -324,6 +331,7 @@ class LiveTracker:
         self._slouching_s = live.slouching_s
         self._twists_live = live.twists_today
         self._extension_run_s = live.extension_run_s
+        self._unknown_still_s = live.unknown_still_s
         for ev in update.events:
             self.recent_events.append(ev)
             if self.history is not None:
@@ -364,6 +372,8 @@ class LiveTracker:
         return {
             "slouch": self._slouching_s > st.slouch_delay_s,
             "prolonged_sitting": self._bout_s > st.sitting_bout_max_s and self.activity == "sitting",
+            # sitting or standing, the core cannot tell until a stand-up, a sit-down or a walk
+            "long_still": self._unknown_still_s > st.sitting_bout_max_s and self.activity == "unknown",
             # the coach watches the limit itself while a routine runs
             "excessive_extension": self._extension_run_s >= EXTENSION_ALERT_S and not self.in_stretch,
             "twist": self.t_s - self._last_twist_alert_s < TWIST_ALERT_S,
