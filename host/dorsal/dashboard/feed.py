@@ -128,6 +128,11 @@ class RecordingLink(PacedSource):
         from dorsal.recording import analysis_changes, read_recording
 
         self.recording = read_recording(path)
+        raw = self.recording.samples
+        _, first = np.unique(raw["seq"], return_index=True)
+        #: by seq, the first copy of each, as a live link's merge buffer hands them out: a recording holds the
+        #: frames as received, re-sent backlog after the live frames that followed the gap, and duplicates
+        self.samples = raw[first]
         #: the live analysis' calibration and settings changes (dorsal.recording.analysis_changes) for the dashboard
         #: to make again; None when the recording holds none (the dashboard then does as it does live)
         changes, problems = analysis_changes(self.recording.notes)
@@ -143,7 +148,7 @@ class RecordingLink(PacedSource):
         self.finished = False
 
     async def batches(self) -> AsyncIterator[FeedBatch]:
-        samples = self.recording.samples
+        samples = self.samples
         if len(samples) == 0:
             yield FeedBatch(samples, "no data", device=self.device)
             return
