@@ -32,6 +32,8 @@ STATES = ("searching", "connecting", "streaming", "reconnecting", "no data", "en
 #: streaming, but nothing arrived for this long: "no data"
 NO_DATA_AFTER_S = 2.0
 COMMAND_TIMEOUT_S = 2.0
+#: close() waits this long for a cancelled session to end before it ends the transport under it
+CLOSE_WAIT_S = 5.0
 #: a backlog request whose frames have not all arrived after this (plus the time they need) is asked again
 BACKLOG_GRACE_S = 2.0
 #: the device sends its backlog after its live data; at 100 Hz with 20 notifications/s on BLE that is
@@ -488,13 +490,29 @@ class Link:
         for task in (self._backfill_task, self._task):
             if task is not None and not task.done():
                 task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                if not await _ended(task, CLOSE_WAIT_S):
+                    # The cancellation got lost on the way (an await that drops one, as wait_for did before
+                    # Python 3.12): the session is still waiting for its device. Ending the transport ends it
+                    # (BLE: the disconnection; serial: the reader sees the link closed); a session that still
+                    # does not end is left behind rather than holding close() forever.
+                    await self._close_transport()
+                    task.cancel()
+                    await _ended(task, CLOSE_WAIT_S)
         await self._close_transport()
         if self._writer is not None:
             self._writer.close()
+            self._writer = None  # a note from a session left behind goes nowhere
 
     async def _close_transport(self) -> None:
         pass
+
+
+async def _ended(task: asyncio.Task[Any], timeout_s: float) -> bool:
+    """Whether task ends within timeout_s (its exception, if any, is taken: close() does not raise it)."""
+    done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    if done and not task.cancelled():
+        task.exception()
+    return bool(done)
 
 
 def backoff_delays(first_s: float = 0.2, cap_s: float = 5.0) -> Any:
