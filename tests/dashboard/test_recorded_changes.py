@@ -82,7 +82,11 @@ def test_a_recorded_session_is_analysed_and_replayed_with_the_changes_made_live(
     assert [(c["from_s"], c["neutral"]) for c in live.summary["calibrations"]] == [
         (froms[0], list(STORED.neutral)), (froms[1], list(RECALIBRATED.neutral))]
     (ext,) = [e for e in live.events if e.kind == "excessive_extension"]
-    assert ext.start_s == math.floor(fed_at[1] - origin) + 1 and ext.figures["limit_deg"] == LIMIT_DEG
+    # from the limit's second on, every analysed second is past it: the event begins at the first of them (the
+    # virtual radio may have lost a few seconds there under load; a lost second has no row)
+    limit_from = math.floor(fed_at[1] - origin) + 1
+    assert ext.start_s == live.timeline["t_s"][live.timeline["t_s"] >= limit_from][0]
+    assert ext.start_s - limit_from <= 5 and ext.figures["limit_deg"] == LIMIT_DEG
 
     doc, err = analyze_json(path, capsys)
     assert err == ""
