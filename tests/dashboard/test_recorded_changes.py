@@ -112,10 +112,14 @@ async def _live_session(path: Path, wait_for: Any) -> tuple[Any, float, int, flo
         await wait_for(pilot, lambda: tracker.samples >= 600, timeout_s=90)
         app.apply_calibration(RECALIBRATED)
         fed_at.append(tracker.t_s)
-        await wait_for(pilot, lambda: tracker.samples >= 1200, timeout_s=60)
+        # each change gets 6 s of samples after it, counted from where it was made (under load the polling
+        # lags: counted from the start, the limit's change once came a second before the end and made no event)
+        at = tracker.samples
+        await wait_for(pilot, lambda: tracker.samples >= at + 600, timeout_s=60)
         tracker.set_extension_limit(LIMIT_DEG)
         fed_at.append(tracker.t_s)
-        await wait_for(pilot, lambda: tracker.samples >= 1800, timeout_s=60)
+        at = tracker.samples
+        await wait_for(pilot, lambda: tracker.samples >= at + 600, timeout_s=60)
     return tracker.analyzer.finish(), tracker.analyzer.rate_hz, tracker.samples, tracker.t_s, fed_at
 
 
