@@ -396,12 +396,14 @@ def analysis_input(rec: Recording) -> AnalysisInput:
     The samples are sorted by seq and each kept once: the live link's merge buffer handed them out so, so
     the analysis' first sample (the origin the changes' times are counted from) is the live analysis' one.
     """
-    samples = rec.samples
-    if samples.size:
-        order = np.argsort(samples["seq"], kind="stable")
-        samples = samples[order]
-        keep = np.concatenate([[True], np.diff(samples["seq"]) != 0])
-        samples = samples[keep]
     cal = rec.header.get("calibration")
     changes, problems = analysis_changes(rec.notes)
-    return AnalysisInput(samples, cal if isinstance(cal, dict) and "neutral" in cal else None, changes, problems)
+    return AnalysisInput(by_seq(rec.samples), cal if isinstance(cal, dict) and "neutral" in cal else None, changes,
+                         problems)
+
+
+def by_seq(samples: np.ndarray) -> np.ndarray:
+    """A recording's samples as a live link's merge buffer hands them out: by seq, the first copy of each (the
+    file holds frames as received: re-sent backlog after the live frames that followed its gap, duplicates)."""
+    _, first = np.unique(samples["seq"], return_index=True)
+    return samples[first]

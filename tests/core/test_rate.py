@@ -14,18 +14,21 @@ import pytest
 from dorsal.core import Analyzer
 from dorsal.core.pipeline import block_size, rate_of, spacing_rate
 from dorsal.dashboard.live import rate_of as live_rate_of
-from dorsal.decode import SAMPLE_DTYPE
+from dorsal.decode import SAMPLE_DTYPE, decode_samples
+from dorsal.protocol import wire
 
 #: device clock start times (ms) spread over its 32-bit range (~49.7 days)
 STARTS_MS = np.linspace(0, 2**32 - 10**6, 97).astype(np.int64)
 
 
 def frames(t0_ms: int, period_us: int, n_frames: int = 200, per_frame: int = 10) -> np.ndarray:
-    """Samples timed as dorsal.decode times them: frame start (ms) + index * period."""
-    s = np.zeros(n_frames * per_frame, SAMPLE_DTYPE)
-    frame_ms = np.round(np.arange(n_frames) * per_frame * period_us / 1000.0).astype(np.int64) + t0_ms
-    s["t_s"] = (frame_ms[:, None] * 1e-3 + np.arange(per_frame) * (period_us * 1e-6)).reshape(-1)
-    return s
+    """The samples of n_frames data frames from a device whose clock stood at t0_ms, as the host decodes them
+    (the device's frames start at whole ms, dorsal.decode adds the samples' offsets)."""
+    rec = (16384, 0, 0, 0, 0, 0, 1000, 0, 0, 0, 0)
+    msgs = [wire.encode_data(i * per_frame, (t0_ms + round(i * per_frame * period_us / 1000)) & 0xFFFFFFFF,
+                             period_us, [rec] * per_frame) for i in range(n_frames)]
+    offsets = np.cumsum([0] + [len(m) for m in msgs[:-1]])
+    return decode_samples(b"".join(msgs), offsets)
 
 
 @pytest.mark.parametrize(("period_us", "rate_hz", "block"), [(10_000, 100.0, 4), (5_000, 200.0, 8),

@@ -125,19 +125,16 @@ class RecordingLink(PacedSource):
         #: what to announce after the last sample; None keeps the link open (quiet) until closed
         self.end_state = end_state
         self._closed_event: asyncio.Event | None = None
-        from dorsal.recording import analysis_changes, read_recording
+        from dorsal.recording import analysis_input, read_recording
 
         self.recording = read_recording(path)
-        raw = self.recording.samples
-        _, first = np.unique(raw["seq"], return_index=True)
-        #: by seq, the first copy of each, as a live link's merge buffer hands them out: a recording holds the
-        #: frames as received, re-sent backlog after the live frames that followed the gap, and duplicates
-        self.samples = raw[first]
+        inp = analysis_input(self.recording)
+        #: by seq, the first copy of each, as a live link hands them out (dorsal.recording.by_seq)
+        self.samples = inp.samples
         #: the live analysis' calibration and settings changes (dorsal.recording.analysis_changes) for the dashboard
         #: to make again; None when the recording holds none (the dashboard then does as it does live)
-        changes, problems = analysis_changes(self.recording.notes)
-        self.recording.problems += problems
-        self.analysis_changes = changes if changes or problems else None
+        self.recording.problems += inp.problems
+        self.analysis_changes = inp.changes if inp.changes or inp.problems else None
         self.batch_s = batch_s
         #: device-time -> state changes to announce (a replay of a reconnect, for example)
         self.states = dict(sorted((states or {}).items()))

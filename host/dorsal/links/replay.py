@@ -22,7 +22,7 @@ class ReplayLink:
     source = "replay"
 
     def __init__(self, path: str | Path, speed: float = 1.0, batch_s: float = 0.1) -> None:
-        from dorsal.recording import RecordingError, analysis_changes, read_recording
+        from dorsal.recording import RecordingError, analysis_input, read_recording
 
         if speed < 0:
             raise LinkError("--speed must be 0 (as fast as possible) or more")
@@ -32,17 +32,16 @@ class ReplayLink:
             raise LinkError(str(exc)) from None
         #: the live analysis' calibration and settings changes (dorsal.recording.analysis_changes) for the dashboard
         #: to make again; None when the recording holds none (the dashboard then does as it does live)
-        changes, problems = analysis_changes(self.recording.notes)
-        self.recording.problems += problems
-        self.analysis_changes = changes if changes or problems else None
+        inp = analysis_input(self.recording)
+        self.recording.problems += inp.problems
+        self.analysis_changes = inp.changes if inp.changes or inp.problems else None
         self.speed = speed
         self.batch_s = batch_s
         self.closed = False
         self.commands: list[tuple[int, tuple[Any, ...]]] = []
-        raw = self.recording.samples
-        seq, first = np.unique(raw["seq"], return_index=True)
-        self.samples = raw[first]  # sorted by seq, the first copy of each
-        self.duplicates = int(raw.size - first.size)
+        self.samples = inp.samples  # by seq, the first copy of each
+        self.duplicates = int(self.recording.samples.size - self.samples.size)
+        seq = self.samples["seq"]
         self.lost = int(seq[-1] - seq[0] + 1 - seq.size) if seq.size else 0
         device = self.recording.header.get("device")
         name = device.get("name") if isinstance(device, dict) else None
