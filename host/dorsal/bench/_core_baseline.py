@@ -30,7 +30,8 @@ from scipy.signal import butter, lfilter_zi
 from dorsal.core.activity import HEIGHT_LAG_S, LEAN_RECENT_S
 from dorsal.core.barometer import WINDOW_S as BARO_WINDOW_S
 from dorsal.core.barometer import altitude_m
-from dorsal.core.pipeline import EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, block_size
+from dorsal.core.calibration import Calibration
+from dorsal.core.pipeline import EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, REFINE_MIN_DEG, REFINE_STILL_S, block_size
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
 from dorsal.protocol import wire
@@ -106,6 +107,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     alpha = 1.0 - math.exp(-1.0 / (st.twist_reference_s * rate))
     v1 = [float(v) for v in r_bs[:, 1]]
     v2 = [float(v) for v in r_bs[:, 2]]
+    # the look for standing still seconds to estimate the neutral from (Analyzer._refine_scan): seconds in a
+    # row, the last one, the sign reference and the seconds' sums of sign-aligned orientations
+    look: dict[str, Any] | None = {"run": 0, "last": -2, "ref": None, "sums": []}
     cols = {k: s[k].tolist() for k in ("qw", "qx", "qy", "qz", "ax_mps2", "ay_mps2", "az_mps2", "gx_rps", "gy_rps",
                                        "gz_rps", "t_s", "status", "pressure_pa")}
     qw, qx, qy, qz = cols["qw"], cols["qx"], cols["qy"], cols["qz"]
@@ -129,12 +133,13 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     heading_started = False
     sx = sy = sz = 0.0
     sec = None
-    acc: dict[str, float] = {}
+    acc: dict[str, Any] = {}
 
-    def fresh() -> dict[str, float]:
+    def fresh() -> dict[str, Any]:
         return {"n": 0, "asum": 0.0, "flex": 0.0, "lat": 0.0, "rot": 0.0, "incl": 0.0, "side": 0.0, "band2": 0.0,
                 "fmax": -math.inf, "fmin": math.inf, "hlo": math.inf, "hhi": -math.inf, "settling": 0.0,
-                "g0": 0.0, "g1": 0.0, "g2": 0.0, "q0": 0.0, "q1": 0.0, "q2": 0.0, "p": 0.0, "p_n": 0}
+                "g0": 0.0, "g1": 0.0, "g2": 0.0, "q0": 0.0, "q1": 0.0, "q2": 0.0, "p": 0.0, "p_n": 0,
+                "up_min": math.inf, "quats": []}
 
     inclined = [False, False]
     altitudes = [math.nan] * BARO_WINDOW_S  # the barometer's altitude of the seconds before (core.barometer)
@@ -163,7 +168,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     events = {"prolonged_sitting": 0, "slouch": 0, "excessive_extension": 0, "twist": 0}
     twists = 0
 
-    def filters(a: dict[str, float]) -> bool:
+    def filters(a: dict[str, Any]) -> bool:
         """The gait band and height filters (lfilter, direct form II transposed) over the second's blocks;
         returns whether the second is an accelerometer fault."""
         nonlocal wz, hz, amag_last, a_vert_last
@@ -198,10 +203,10 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         pend.clear()
         return fault
 
-    def end_second(k: int, a: dict[str, float]) -> None:
+    def end_second(k: int, a: dict[str, Any]) -> None:
         nonlocal posture, slouch_on, row, settled_run, bent_run, held_bend, drop, void, jolt_before, fell_before
         nonlocal hhi_before, lay, stood, lean_run
-        nonlocal last_act, unknown_start, unknown_last, unknown_n, unknown_peak, inferred_s
+        nonlocal last_act, unknown_start, unknown_last, unknown_n, unknown_peak, inferred_s, look
         fault = filters(a)
         n = a["n"]
         flex, lat, rot, incl, side = a["flex"] / n, a["lat"] / n, a["rot"] / n, a["incl"] / n, a["side"] / n
@@ -270,6 +275,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             posture = code
         act = 1 if lying else 4 if walking else 2 if posture == 1 or brief else 3 if posture == 2 else 0
         activity_s[act] += 1
+        if look is not None and refine(look, k, a, act == 3 and gyro < st.still_gyro_rps and a["up_min"] > 0.8
+                                       and not a["settling"]):
+            look = None
         # events (Analyzer._detect); unknown seconds that a stand-up ends were sitting (Analyzer._sitting_bouts)
         if act == 0:
             if last_act != 0:
@@ -297,6 +305,54 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         episodes.step(k, act == 1 or (upright and (flex < -5 or abs(lat) > 10 or flex > 25 or abs(rot) > 30)),
                       flex, gyro)
 
+    def refine(look: dict[str, Any], k: int, a: dict[str, Any], ok: bool) -> bool:
+        """One second of the look; a neutral from its REFINE_STILL_S seconds, when it tilts far enough away.
+        Returns whether the look is over."""
+        nonlocal v1, v2, unwrapped, ref
+        if not ok:
+            look.update(run=0, sums=[])
+            return False
+        if look["run"] == 0 or look["last"] != k - 1:
+            look.update(run=0, ref=a["quats"][0], sums=[])
+        r0 = look["ref"]
+        total = [0.0, 0.0, 0.0, 0.0]
+        for q in a["quats"]:
+            sign = -1.0 if q[0] * r0[0] + q[1] * r0[1] + q[2] * r0[2] + q[3] * r0[3] < 0 else 1.0
+            for j in range(4):
+                total[j] += sign * q[j]
+        look["sums"].append(total)
+        look["run"] += 1
+        look["last"] = k
+        if look["run"] < REFINE_STILL_S:
+            return False
+        m = [sum(v[j] for v in look["sums"]) for j in range(4)]
+        norm = math.sqrt(sum(c * c for c in m))
+        w, x, y, z = (c / norm for c in m)
+        up = (2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y))  # sensor axes' vertical parts
+        if math.degrees(math.acos(min(1.0, sum(u * v for u, v in zip(up, v1))))) < REFINE_MIN_DEG:
+            return True
+        r_new = Calibration((w, x, y, z), None, "estimated").body_to_sensor()
+        v1 = [float(v) for v in r_new[:, 1]]
+        v2 = [float(v) for v in r_new[:, 2]]
+        # the heading goes on from its value (dorsal.core.angles.rebase_heading), read at the last block
+        read = heading_of(*a["quats"][-1])
+        turns = round((unwrapped - read) / TWO_PI)
+        new = turns * TWO_PI + read
+        ref += new - unwrapped
+        unwrapped = new
+        return True
+
+    def heading_of(w: float, x: float, y: float, z: float) -> float:
+        """The anterior direction's heading (rad) of an orientation, against the body axes v1, v2."""
+        n2 = 2.0 / (w * w + x * x + y * y + z * z)
+        xs, ys, zs = x * n2, y * n2, z * n2
+        r = (1 - y * ys - z * zs, x * ys - w * zs, x * zs + w * ys, x * ys + w * zs, 1 - x * xs - z * zs,
+             y * zs - w * xs)
+        q0 = r[0] * v2[0] + r[1] * v2[1] + r[2] * v2[2]
+        q1 = r[3] * v2[0] + r[4] * v2[1] + r[5] * v2[2]
+        inv = 1.0 / max(math.sqrt(q0 * q0 + q1 * q1), 1e-9)
+        return math.atan2(q0 * inv, -q1 * inv)
+
     for i in range(s.size):
         sx += ax[i]
         sy += ay[i]
@@ -310,6 +366,11 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             w, x, y, z = held
         else:
             w, x, y, z = held = qw[i], qx[i], qy[i], qz[i]
+        k = int(math.floor(ts[i] - origin))
+        if k != sec:  # the second before ends first: it may bring a new neutral
+            if sec is not None:
+                end_second(sec, acc)
+            sec, acc = k, fresh()
         # body axes (dorsal.core.angles.body_axes)
         n2 = 2.0 / (w * w + x * x + y * y + z * z)
         xs, ys, zs = x * n2, y * n2, z * n2
@@ -343,11 +404,6 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         amag = math.sqrt(mx * mx + my * my + mz * mz)
         a_vert = r[6] * mx + r[7] * my + r[8] * mz - GRAVITY_MPS2
         # the second's features
-        k = int(math.floor(ts[i] - origin))
-        if k != sec:
-            if sec is not None:
-                end_second(sec, acc)
-            sec, acc = k, fresh()
         acc["n"] += 1
         acc["asum"] += amag
         pend.append((amag, a_vert, bool(settling)))
@@ -357,6 +413,8 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         acc["incl"] += incl
         acc["side"] += side
         acc["fmax"] = max(acc["fmax"], flex)
+        acc["up_min"] = min(acc["up_min"], r[7])
+        acc["quats"].append((w, x, y, z))
         acc["fmin"] = min(acc["fmin"], flex)
         if settling:
             acc["settling"] = 1.0

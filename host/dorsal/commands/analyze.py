@@ -67,7 +67,10 @@ def human(result: Analysis) -> str:
     cals = s.get("calibrations") or []
     # recalibrated during the session: each neutral with the time it applied from
     if len(cals) > 1:
-        used = "calibrations: " + ", ".join(f"{c['source']} from {_hms(c['from_s'])}" for c in cals)
+        # an estimate taken again from standing still says so: "estimated (standing) from 12m31s"
+        used = "calibrations: " + ", ".join(
+            f"{c['source']}{' (' + c['estimated_while'] + ')' if 'estimated_while' in c else ''} from {_hms(c['from_s'])}"
+            for c in cals)
     else:
         used = f"calibration: {s['calibration']}"
     lines = [f"Analysed {_hms(s['duration_s'])} ({used}, {baro})"]

@@ -22,6 +22,7 @@ and the block's last record gives the rest.
 
 from __future__ import annotations
 
+import copy
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -86,6 +87,13 @@ TIMELINE_DTYPE = np.dtype(
 #: Seconds to wait for a quiet upright period before assuming the nominal mounting.
 ESTIMATE_WINDOW_S = 120
 ESTIMATE_STILL_S = 5
+#: The sources of a neutral that the analysis may estimate again (never a calibration the wearer made).
+REFINABLE = ("estimated", "assumed")
+#: An estimated (or assumed) neutral is estimated again, once, from the first REFINE_STILL_S seconds in a row
+#: of standing still upright (Analyzer): taken from those seconds when it tilts at least REFINE_MIN_DEG
+#: away from the neutral in force.
+REFINE_STILL_S = 5
+REFINE_MIN_DEG = 3.0
 #: Samples per chunk when analysing a whole recording (~22 min at 100 Hz): bounds the temporaries,
 #: and keeps a chunk's fields within the processor's caches between the passes over them.
 BATCH_CHUNK = 1 << 17
@@ -159,6 +167,18 @@ class _UnknownRun:
                            min(self.low, float(flex.min())), self.total + float(flex.sum()), self.n + flex.size)
 
 
+@dataclass
+class _Refine:
+    """The look for a standing still run to estimate the neutral from (Analyzer), carried between blocks: the
+    open run's seconds so far (fewer than REFINE_STILL_S), its last second, the orientation of its first
+    analysis sample (sign reference), and each of its seconds' sum of sign-aligned orientations (float64)."""
+
+    run: int = 0
+    last: int = -2
+    ref: np.ndarray | None = None
+    sums: list[np.ndarray] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class _Change:
     """A calibration and/or settings change scheduled for a whole second of the stream."""
@@ -166,6 +186,7 @@ class _Change:
     second: int
     calibration: Calibration | None = None
     settings: Settings | None = None
+    refined: bool = False  #: the analysis' own estimate of the neutral again (_refine_scan)
 
 
 @dataclass
@@ -528,6 +549,8 @@ class Analyzer:
         self._last_activity = -1  # the activity of the last analysed second (-1: none yet)
         self._unknown: _UnknownRun | None = None  # the open run of unknown seconds, while the last one is unknown
         self._sitting_inferred_s = 0
+        #: the look for standing still seconds to estimate the neutral from, while it is estimated or assumed
+        self._refine: _Refine | None = _Refine() if calibration is None or calibration.source in REFINABLE else None
 
     # ------------------------------------------------------------------ changes
 
@@ -545,15 +568,19 @@ class Analyzer:
         if at_s is None:
             at_s = self._t_newest if self._t_newest is not None else -1.0
         second = max(int(np.floor(at_s)) + 1, self._next_second)
-        change = _Change(second, change.calibration, change.settings)
+        change = _Change(second, change.calibration, change.settings, change.refined)
         if self._origin is None and second == 0:
             self._apply(change)  # nothing fed yet: as if the analysis had started with it
             return second
+        self._insert_change(change)
+        return second
+
+    def _insert_change(self, change: _Change) -> None:
+        """Schedule a change after those for its second or earlier."""
         at = len(self._changes)
-        while at and self._changes[at - 1].second > second:
+        while at and self._changes[at - 1].second > change.second:
             at -= 1
         self._changes.insert(at, change)
-        return second
 
     def _apply(self, change: _Change) -> None:
         """Put a scheduled change in force (between two seconds of the stream)."""
@@ -568,6 +595,8 @@ class Analyzer:
             if diff:
                 self._settings_changes.append({"from_s": float(change.second), **diff})
         cal = change.calibration
+        if change.refined and self.calibration is not None and self.calibration.source not in REFINABLE:
+            cal = None  # the wearer's calibration came first
         if cal is not None and cal != self.calibration:
             r_bs = cal.body_to_sensor()
             if self._q_settled is not None:
@@ -688,6 +717,8 @@ class Analyzer:
                         timeline, self._summary())
 
     def _set_calibration(self, cal: Calibration, from_second: int = 0) -> None:
+        if cal.source not in REFINABLE:
+            self._refine = None
         self.calibration = cal
         self._r_bs = cal.body_to_sensor()
         self.live.calibration_source = cal.source
@@ -736,20 +767,31 @@ class Analyzer:
             return _empty_update(self.live)
         origin = self._origin or 0.0
         updates = []
-        while self._changes:
-            j = _first_from(s["t_s"], origin, self._changes[0].second)
-            if j == s.size:
-                break
-            if j:
-                updates.append(self._analyse(s[:j]))
-                s = s[j:]
-            self._apply(self._changes.pop(0))
-        updates.append(self._analyse(s))
-        self._next_second = max(self._next_second, int(np.floor(float(s["t_s"][-1]) - origin)) + 1)
+        newest = float(s["t_s"][-1])
+        while s.size:
+            j = _first_from(s["t_s"], origin, self._changes[0].second) if self._changes else s.size
+            if j == 0:
+                self._apply(self._changes.pop(0))
+                continue
+            done = self._analyse(s[:j])
+            if isinstance(done, int):
+                # the neutral is estimated again from second `done` on, found in these seconds: the seconds
+                # before it are analysed again (the same values), and that schedules the change
+                second, j = done, _first_from(s["t_s"], origin, done)
+                done = self._analyse(s[:j])
+                assert isinstance(done, Update) and any(c.second == second and c.refined for c in self._changes)
+            updates.append(done)
+            s = s[j:]
+        self._next_second = max(self._next_second, int(np.floor(newest - origin)) + 1)
         return _join(updates, self.live)
 
-    def _analyse(self, s: np.ndarray) -> Update:
-        """Complete seconds of samples, all under one calibration and one set of settings."""
+    def _analyse(self, s: np.ndarray) -> Update | int:
+        """Complete seconds of samples, all under one calibration and one set of settings.
+
+        While the neutral may be estimated again (_refine_scan): when these seconds call for it before their
+        last second, nothing is kept of them, and the second the new neutral applies from is returned.
+        """
+        before = self._state_before() if self._refine is not None and s.size else None
         blocks = self._blocks(s) if s.size else None
         if blocks is None:
             return _empty_update(self.live)
@@ -812,6 +854,11 @@ class Analyzer:
             i_s, flex_hi, flex_lo, band_rms, h_lo, h_hi,
             np.logical_or.reduceat(settling, starts) if settling.any() else np.zeros(secs.size, bool), fault_s,
             baro_drop, baro_rise))
+        if before is not None:
+            refined = self._refine_scan(secs, activity, g_s, starts, (w, x, y, z), v1, settling)
+            if refined is not None:
+                self.__dict__.update(before)
+                return refined
 
         rows = np.zeros(secs.size, TIMELINE_DTYPE)
         rows["t_s"] = secs
@@ -842,6 +889,83 @@ class Analyzer:
         lv.extension_run_s = float(self._extension.open_length(now)) if self._ext_over else 0.0
         lv.twists_today = self._twists
         return Update(t, flex, lat, rot, incl, rows, events, lv)
+
+    def _state_before(self) -> dict[str, Any]:
+        """What analysing seconds changes up to their activity (_analyse), to be put back (shallow copies: these
+        objects reassign their arrays rather than write into them)."""
+        keep = {k: self.__dict__[k] for k in ("_seen", "_acc_carry", "_q_settled", "_walk_zi", "_amag_last",
+                                               "_height_zi", "_a_vert_last", "_baro_seconds")}
+        for k in ("_angle_state", "_baro", "_activity"):
+            keep[k] = copy.copy(self.__dict__[k])
+        return keep
+
+    def _refine_scan(self, secs: np.ndarray, activity: np.ndarray, gyro: np.ndarray, starts: np.ndarray,
+                     q: tuple[np.ndarray, ...], up_y: np.ndarray, settling: np.ndarray) -> int | None:
+        """The neutral estimated again, once, while the one in force is estimated or assumed.
+
+        The wearer stands upright after a stand-up or a walk far more reliably than they sit upright at the
+        start of a session (a session begun slouched at the desk took its neutral from the slouch). So the
+        first REFINE_STILL_S seconds in a row of standing still (activity standing, the gyro's activity
+        below still_gyro_rps, the sensor's Y axis within ~37 deg of vertical, no settling fusion) give a
+        neutral: their analysis samples' sign-aligned mean orientation (capture's rule). It applies from the
+        second after them when it tilts at least REFINE_MIN_DEG away from the neutral in force; either way
+        the look ends there.
+
+        Returns the second the new neutral applies from when that lies within these seconds (the caller
+        analyses them again up to it), else None (a change for the next second is scheduled, or the open
+        run is carried on).
+        """
+        look = self._refine
+        assert look is not None
+        n = secs.size
+        still = (activity == ACT["standing"]) & (gyro < np.float32(self.settings.still_gyro_rps))
+        if not still.any():
+            self._refine = _Refine()
+            return None
+        ok = still & (np.minimum.reduceat(up_y, starts) > np.float32(0.8))
+        if settling.any():
+            ok &= ~np.logical_or.reduceat(settling, starts)
+        i = np.arange(n)
+        new_sequence = np.empty(n, bool)
+        new_sequence[0] = secs[0] != look.last + 1 or look.run == 0
+        new_sequence[1:] = np.diff(secs) != 1
+        begins = ok & (new_sequence | np.concatenate([[False], ~ok[:-1]]))
+        last_begin = np.maximum.accumulate(np.where(begins, i, -1))
+        run = np.where(ok, np.where(last_begin >= 0, i - last_begin + 1, i + 1 + look.run), 0)
+        hit = np.flatnonzero(run >= REFINE_STILL_S)
+        end = int(hit[0]) if hit.size else n - 1
+        length = int(run[end])
+        if length == 0:
+            self._refine = _Refine()
+            return None
+        first = end - length + 1  # the run's first second here (< 0: it began in an earlier block)
+        a, b = max(first, 0), end + 1
+        lo, hi = int(starts[a]), int(starts[b]) if b < n else q[0].size
+        block = np.stack(q)[:, lo:hi].astype(np.float64)
+        ref = block[:, 0].copy() if first >= 0 else look.ref
+        assert ref is not None
+        block *= np.where(ref @ block < 0, -1.0, 1.0)
+        sums = (look.sums if first < 0 else []) + list(np.add.reduceat(block, starts[a:b] - lo, axis=1).T)
+        if not hit.size:
+            self._refine = _Refine(length, int(secs[end]), ref, sums)
+            return None
+        total = sums[0].copy()
+        for v in sums[1:]:
+            total += v
+        neutral = total / np.linalg.norm(total)
+        up_old = quat.matrices(np.asarray((self.calibration or Calibration()).neutral, np.float64)[None])[0][2]
+        up_new = quat.matrices(neutral[None])[0][2]
+        if np.degrees(np.arccos(min(1.0, float(up_old @ up_new)))) < REFINE_MIN_DEG:
+            self._refine = None
+            return None
+        second = int(secs[end]) + 1
+        if end < n - 1:
+            return second  # nothing changed yet: these seconds are analysed again up to it, and find it again
+        self._refine = None
+        cal = Calibration(tuple(float(v) for v in neutral), None, "estimated",
+                          {"estimated_from_s": [second - REFINE_STILL_S, second], "estimated_while": "standing"})
+        self._insert_change(_Change(second, calibration=cal, refined=True))
+        return None
 
     def _detect(self, secs: np.ndarray, activity: np.ndarray, flex: np.ndarray, rot: np.ndarray,
                 incl: np.ndarray, lat: np.ndarray, gyro: np.ndarray, side: np.ndarray) -> list[Event]:
