@@ -89,6 +89,7 @@ def test_any_chunking_takes_the_same_neutral_at_the_same_second(begun_slouched: 
 def test_fixed_chunkings_take_the_same_neutral(begun_slouched: np.ndarray, size: int) -> None:
     """36,200 samples: the chunk that holds the still seconds goes on past them."""
     whole = analyze(begun_slouched, rate_hz=100.0)
+    assert len(whole.summary["calibrations"]) == 2
     timeline, events, calibrations = chunked(begun_slouched, [size])
     assert calibrations == whole.summary["calibrations"]
     assert np.array_equal(timeline, whole.timeline)

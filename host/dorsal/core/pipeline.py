@@ -22,7 +22,6 @@ and the block's last record gives the rest.
 
 from __future__ import annotations
 
-import copy
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -445,6 +444,11 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
                                                                              end_sec + 1]})
 
 
+#: The analyzer's attributes that its analysis changes before the seconds' activity is known (Analyzer._state_before).
+_BEFORE_ACTIVITY = ("_seen", "_acc_carry", "_q_settled", "_walk_zi", "_amag_last", "_height_zi", "_a_vert_last",
+                    "_baro_seconds")
+
+
 class Analyzer:
     """Streaming analysis. ``feed(chunk)`` any number of times, then ``finish()``.
 
@@ -478,8 +482,13 @@ class Analyzer:
       the change keep going and are judged when they close (an excessive extension reports the limit in
       force when it began). The run gaps (break_min_s, merge_gap_s) apply to the open runs from the
       change on. No setting changes a filter's design except twist_reference_s: the heading reference
-      then follows at the new time constant from its current value. still_gyro_rps only serves the
-      estimate of the neutral before the analysis starts: changed later it has no effect.
+      then follows at the new time constant from its current value. still_gyro_rps serves the
+      estimates of the neutral: the first, before the analysis starts, and while the look goes on, the
+      second one (below).
+    - While the neutral in force is estimated or assumed, the analysis estimates it again, once, from the
+      first seconds of standing still (_refine_scan), and puts that in force from the next second the way
+      a recalibration is; the summary lists it with ``estimated_while: "standing"``. A calibration of the
+      wearer's (given, or set before then) ends the look, and one scheduled for the same second wins.
     - The summary lists the calibrations used (``calibrations``, each with the second it applied from)
       and the settings changes (``settings_changes``); ``calibration`` and ``settings`` are those in
       force at the end.
@@ -857,7 +866,7 @@ class Analyzer:
         if before is not None:
             refined = self._refine_scan(secs, activity, g_s, starts, (w, x, y, z), v1, settling)
             if refined is not None:
-                self.__dict__.update(before)
+                self._put_back(before)
                 return refined
 
         rows = np.zeros(secs.size, TIMELINE_DTYPE)
@@ -890,14 +899,19 @@ class Analyzer:
         lv.twists_today = self._twists
         return Update(t, flex, lat, rot, incl, rows, events, lv)
 
-    def _state_before(self) -> dict[str, Any]:
-        """What analysing seconds changes up to their activity (_analyse), to be put back (shallow copies: these
-        objects reassign their arrays rather than write into them)."""
-        keep = {k: self.__dict__[k] for k in ("_seen", "_acc_carry", "_q_settled", "_walk_zi", "_amag_last",
-                                               "_height_zi", "_a_vert_last", "_baro_seconds")}
-        for k in ("_angle_state", "_baro", "_activity"):
-            keep[k] = copy.copy(self.__dict__[k])
-        return keep
+    def _state_before(self) -> tuple[dict[str, Any], ...]:
+        """What analysing seconds changes up to their activity (_analyse): the analyzer's attributes and those of
+        three objects it holds, to be put back by _put_back (shallow copies: these reassign their arrays rather
+        than write into them)."""
+        return ({k: self.__dict__[k] for k in _BEFORE_ACTIVITY}, dict(self._angle_state.__dict__),
+                dict(self._baro.__dict__), dict(self._activity.__dict__))
+
+    def _put_back(self, before: tuple[dict[str, Any], ...]) -> None:
+        mine, angles, baro, activity = before
+        self.__dict__.update(mine)
+        self._angle_state.__dict__.update(angles)
+        self._baro.__dict__.update(baro)
+        self._activity.__dict__.update(activity)
 
     def _refine_scan(self, secs: np.ndarray, activity: np.ndarray, gyro: np.ndarray, starts: np.ndarray,
                      q: tuple[np.ndarray, ...], up_y: np.ndarray, settling: np.ndarray) -> int | None:

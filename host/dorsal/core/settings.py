@@ -116,7 +116,8 @@ class Settings:
     accel_fault_low_g: float = 0.5
     #: ...or above this (g).
     accel_fault_high_g: float = 2.0
-    #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral).
+    #: Gyro variation within a second below this (rad/s RMS) is "still" (to estimate the neutral, at first and
+    #: again from standing still).
     still_gyro_rps: float = 0.05
     #: Runs of the same state separated by less than this are joined (for slouch and extension).
     merge_gap_s: float = 5.0
