@@ -287,3 +287,25 @@ def test_a_session_begun_seated_raises_the_hedged_still_alert_and_the_stand_up_r
     assert [sum(d.sitting_bouts for d in days), sum(d.sitting_bouts_over_limit for d in days)] == [1, 1]
     assert sum(d.breaks for d in days) == 1
     assert max(d.longest_sitting_bout_s for d in days) == view.today.longest_bout_s
+
+
+def test_a_session_begun_slouched_takes_its_neutral_again_from_standing(recording) -> None:  # type: ignore[no-untyped-def]
+    """Seated and slouched from the start: the first quiet seconds, a slouch, become the estimated neutral and the
+    slouch reads as upright. After the stand-up the core takes the neutral again from standing still: the screen
+    says so, and the same slouch after sitting down again reads ~15 deg and raises the slouch alert."""
+    samples = read_recording(recording([Segment(90, "sitting", 15), Segment(40, "standing", 0),
+                                        Segment(150, "sitting", 15)])).samples
+    tracker = LiveTracker(Settings())
+    raised, first_sit, second_sit, neutrals = [], [], [], set()
+    for i in range(0, len(samples), 10):
+        raised += [(tracker.t_s, e.kind) for e in tracker.feed(samples[i:i + 10])]
+        neutrals.add(tracker.view().neutral)
+        if 30 < tracker.t_s < 85:
+            first_sit.append(tracker.flexion_deg)
+        if tracker.t_s > 150:
+            second_sit.append(tracker.flexion_deg)
+    assert abs(float(np.median(first_sit))) < 3  # the slouch taken for upright
+    assert abs(float(np.median(second_sit)) - 15) < 3
+    assert tracker.view().neutral == "estimated-standing" and "estimated" in neutrals
+    assert [k for t, k in raised if k == "slouch" and t > 150]  # the second sitting's slouch, past its delay
+    assert not [k for t, k in raised if k == "slouch" and t < 130]

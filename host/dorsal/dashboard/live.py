@@ -39,6 +39,7 @@ RECENT_EVENTS = 50
 NEUTRAL_TEXT = {
     "calibrated": "calibrated",
     "estimated": "estimated, press c",
+    "estimated-standing": "estimated while standing, press c",
     "assumed": "assumed, press c",
     "estimating": "estimating… hold still",
 }
@@ -81,7 +82,8 @@ class LiveView:
     today: TodayFigures
     alerts: tuple[Alert, ...]
     snoozed: bool
-    #: calibrated | estimated | assumed | estimating (the core is still looking for a quiet moment)
+    #: calibrated | estimated | estimated-standing (taken again from standing still) | assumed | estimating (the
+    #: core is still looking for a quiet moment)
     neutral: str
 
     @property
@@ -170,7 +172,9 @@ class LiveTracker:
         if self.calibration is not None:  # stored, or set in this session (the core takes it within a second)
             return self.calibration.source
         if self.analyzer is not None and self.analyzer.calibration is not None:
-            return self.analyzer.calibration.source
+            cal = self.analyzer.calibration
+            # the core took the neutral again from standing still (a session begun slouched at the desk)
+            return "estimated-standing" if cal.extra.get("estimated_while") == "standing" else cal.source
         return "estimating"
 
     @property
