@@ -169,7 +169,8 @@ class DorsalApp(App[int]):
         if esc.level >= Level.BELL:
             self.bell()
         if esc.level >= Level.BUZZ:
-            self.run_worker(self._buzz(), name="buzz", group="buzz")
+            # the method, not a coroutine made now: a worker that never starts (the app exits) awaits nothing
+            self.run_worker(self._buzz, name="buzz", group="buzz")
 
     async def _buzz(self) -> None:
         try:
