@@ -150,3 +150,16 @@ def test_the_baseline_takes_the_same_neutral_again(desk: tuple[np.ndarray, dict]
         k: v for k, v in core.summary["events"].items() if k != "stretch"}
     kept = analyze(samples, calibration=Calibration(first.neutral, None, "calibrated"), rate_hz=100.0)
     assert kept.summary["events"] != core.summary["events"]  # the change is what both found
+
+
+def test_the_cut_sessions_command_reports_both_neutrals_against_the_truth() -> None:
+    """The README's figures come from python -m dorsal.sim.neutral_cuts: here on 40 minutes of the desk day."""
+    out = subprocess.run([sys.executable, "-m", "dorsal.sim.neutral_cuts", "--duration", "40m", "--step", "300"],
+                         check=True, capture_output=True, text=True, timeout=300)
+    r = json.loads(out.stdout)
+    assert r["sessions"] == 7 and r["core"]["seconds"] == r["first_estimate_kept"]["seconds"] > 10_000
+    assert 0 < r["core"]["estimated_again"] < r["sessions"]
+    assert r["truth"]["events"]["excessive_extension"] == 0
+    core, kept = r["core"], r["first_estimate_kept"]
+    assert core["events"]["excessive_extension"] < kept["events"]["excessive_extension"]
+    assert core["seconds_off"] < kept["seconds_off"]
