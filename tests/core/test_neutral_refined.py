@@ -22,6 +22,8 @@ from dorsal.core.calibration import Calibration
 from dorsal.core.pipeline import REFINE_STILL_S
 from dorsal.recording import read_recording
 
+from chunking import feed_chunked
+
 DORSAL = str(Path(sys.executable).with_name("dorsal"))
 
 LongSitting = tuple[np.ndarray, dict]  # the long_sitting fixture (conftest.py): samples, truth
@@ -39,13 +41,7 @@ def stand_up_s(truth: dict) -> float:
 
 
 def chunked(samples: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, list[dict], list[dict]]:
-    a = Analyzer(rate_hz=100.0, keep_timeline=True)
-    pos, i = 0, 0
-    while pos < samples.size:
-        n = sizes[i % len(sizes)]
-        a.feed(samples[pos : pos + n])
-        pos, i = pos + n, i + 1
-    result = a.finish()
+    result = feed_chunked(samples, sizes)
     return result.timeline, [e.to_json() for e in result.events], result.summary["calibrations"]
 
 

@@ -17,6 +17,8 @@ from dorsal.core import ACTIVITIES, Analyzer, Settings, analyze
 from dorsal.core.runs import RunTracker
 from dorsal.recording import read_recording
 
+from chunking import feed_chunked
+
 DORSAL = str(Path(sys.executable).with_name("dorsal"))
 LongSitting = tuple[np.ndarray, dict]  # the long_sitting fixture (conftest.py): samples, truth
 
@@ -34,13 +36,7 @@ def truth_stand_up_s(truth: dict) -> float:
 
 def chunked(samples: np.ndarray, sizes: list[int],
             st_: Settings | None = None) -> tuple[np.ndarray, list[dict], dict]:
-    a = Analyzer(st_, rate_hz=100.0, keep_timeline=True)
-    pos, i = 0, 0
-    while pos < samples.size:
-        n = sizes[i % len(sizes)]
-        a.feed(samples[pos : pos + n])
-        pos, i = pos + n, i + 1
-    result = a.finish()
+    result = feed_chunked(samples, sizes, st_)
     return result.timeline, [e.to_json() for e in result.events], result.summary
 
 
