@@ -35,3 +35,35 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real recordings not present: {SHARED_DATA} is missing (see DESIGN.md)")
     return SHARED_DATA
+
+
+#: Test files that keep a worker busy for a minute or more, heaviest first (worker seconds measured with
+#: ``-n 3 --dist loadfile`` on two cores). A file runs whole on one worker, and xdist's own queue orders files
+#: by their number of tests, so these (few tests, long simulations) came last and one worker ran on alone
+#: for a minute or two after the others had finished. They are queued first instead: pyproject.toml passes
+#: --no-loadscope-reorder so that xdist keeps the order made here; the other files follow, most tests first.
+#: A name missing from this list costs time, never a test.
+HEAVY_FILES_FIRST = [
+    "tests/core/test_against_truth.py",
+    "tests/core/test_against_truth_time.py",
+    "tests/store/test_week_simulated.py",
+    "tests/links/test_long_session.py",
+    "tests/flash/test_flash.py",
+    "tests/bench/test_bench_runs.py",
+    "tests/links/test_watch_cli.py",
+    "tests/links/test_ble_link.py",
+    "tests/core/test_barometer.py",
+    "tests/dashboard/test_live.py",
+    "tests/core/test_seated_start.py",
+    "tests/dashboard/test_demo_tmux.py",
+]
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The run order of files (see HEAVY_FILES_FIRST); tests within a file keep their order."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    rank = {name: i for i, name in enumerate(HEAVY_FILES_FIRST)}
+    order = sorted(files, key=lambda f: (rank.get(f, len(rank)), -len(files[f])))
+    items[:] = [item for f in order for item in files[f]]

@@ -16,10 +16,20 @@ STRETCHES = ["standing-back-lean", "chair-back-extension", "side-lying-knees-to-
              "ball-rollout", "seated-twist", "bed-edge-extension", "rocking", "supine-chin-tuck", "standing-bends"]
 
 
+#: (scenario, duration, seed) -> the recording and truth files already simulated in this process: the simulator
+#: is seeded, so a second test of the same scenario (ball-rollout, say, both a stretch and an extension) reads
+#: the same files instead of simulating them again. Each test still analyses the recording itself.
+_SIMULATED: dict[tuple[str, str, int], tuple[Path, Path]] = {}
+
+
 def simulate(tmp: Path, scenario: str, duration: str, seed: int = 3) -> tuple[dict[str, Any], dict[str, Any]]:
-    out, truth = tmp / f"{scenario}.dorsal", tmp / f"{scenario}.json"
-    subprocess.run([DORSAL, "simulate", "--scenario", scenario, "--duration", duration, "--out", str(out),
-                    "--truth", str(truth), "--seed", str(seed)], check=True, capture_output=True, timeout=600)
+    key = (scenario, duration, seed)
+    if key not in _SIMULATED:
+        out, truth = tmp / f"{scenario}-{duration}-{seed}.dorsal", tmp / f"{scenario}-{duration}-{seed}.json"
+        subprocess.run([DORSAL, "simulate", "--scenario", scenario, "--duration", duration, "--out", str(out),
+                        "--truth", str(truth), "--seed", str(seed)], check=True, capture_output=True, timeout=600)
+        _SIMULATED[key] = out, truth
+    out, truth = _SIMULATED[key]
     got = analyze(read_recording(out).samples).to_json(timeline=True)
     return got, json.loads(truth.read_text())
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter, lfilter_zi
 
 TWO_PI = 2.0 * np.pi
 DEG = np.float32(180.0 / np.pi)
@@ -152,6 +151,10 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
     state.last_heading_rad = float(unwrapped[-1])
     alpha = 1.0 - np.exp(-1.0 / (reference_s * rate_hz))
     b, a = np.array([alpha]), np.array([1.0, alpha - 1.0])
+    # scipy.signal is imported where it is used: importing it takes over a second, which every user of
+    # dorsal.core (the simulator's truth, the CLI) would pay at start-up without analysing anything
+    from scipy.signal import lfilter, lfilter_zi
+
     if state.zi is None:
         state.zi = lfilter_zi(b, a) * unwrapped[0]
     ref, state.zi = lfilter(b, a, unwrapped, zi=state.zi)

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.signal import butter, lfilter, lfilter_zi
 
 from dorsal.core import quaternion as quat
 from dorsal.core.activity import ACT, ACTIVITIES, ActivityClassifier, SecondFeatures
@@ -241,6 +240,8 @@ def _filter_held(ba: tuple[np.ndarray, np.ndarray], x: np.ndarray, hold: np.ndar
     x, start = _held(x, hold, last)
     if start is None:
         return np.zeros(x.size), zi, last
+    from scipy.signal import lfilter, lfilter_zi  # imported here, not at the top: see _rotation in angles.py
+
     if zi is None:
         zi = lfilter_zi(*ba) * start
     y, zi = lfilter(*ba, x, zi=zi)
@@ -512,6 +513,8 @@ class Analyzer:
         self._acc_carry = np.zeros((3, 0), np.float32)  # accelerations of a block cut by a chunk boundary
         # (one 4th-order filter rather than two sections: at the analysis rate its poles lie well inside
         # the unit circle, and lfilter takes half of sosfilt's time)
+        from scipy.signal import butter  # imported here, not at the top: see _rotation in angles.py
+
         self._walk_ba = butter(2, [0.8, 3.0], btype="band", fs=self.analysis_rate_hz)
         self._walk_zi: np.ndarray | None = None
         dt = 1.0 / self.analysis_rate_hz
