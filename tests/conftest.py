@@ -55,6 +55,7 @@ HEAVY_FILES_FIRST = [
     "tests/core/test_barometer.py",
     "tests/dashboard/test_live.py",
     "tests/core/test_seated_start.py",
+    "tests/core/test_neutral_refined.py",
     "tests/dashboard/test_demo_tmux.py",
 ]
 
