@@ -231,3 +231,18 @@ def test_the_opening_seconds_of_a_session_take_their_posture_in_hindsight(segmen
     for name, secs in segments[1:]:
         want[name] += secs
     assert fig.activity_s == want
+
+
+@pytest.mark.parametrize("segments,want_sitting,want_unknown", [
+    # sat up from lying and did not settle (unknown), then stood up: the stand-up shows it was sitting
+    ([("sitting", 100), ("lying", 60), ("unknown", 50), ("standing", 100)], 150, 0),
+    ([("sitting", 100), ("lying", 60), ("unknown", 50), ("walking", 100)], 100, 50),  # a walk shows nothing
+    ([("sitting", 100), ("lying", 60), ("unknown", 50)], 100, 50),  # the session ended unknown
+])
+def test_unknown_seconds_that_a_stand_up_ends_read_sitting_in_the_report(segments, want_sitting, want_unknown) -> None:
+    """As the core counts them in the sitting bouts (its timeline rows, written before the stand-up, say unknown)."""
+    from dorsal.report.figures import day_figures_from_analysis
+
+    (fig,) = day_figures_from_analysis(desk_day(segments), at("2026-03-10", 9)).values()
+    assert fig.activity_s["sitting"] == want_sitting and fig.activity_s["unknown"] == want_unknown
+    assert fig.activity_s["lying"] == 60

@@ -279,20 +279,38 @@ def settle_unknown_start(activity: np.ndarray, t_s: np.ndarray, events: Sequence
     the posture did not change before the first change the core saw, so those seconds were standing
     when it was a sit-down (sitting follows) and sitting when it was a stand-up (standing follows); a
     stretch done standing shows standing. Otherwise (a walk or lying follows) they stay unknown.
+    Later in the session, a run of unknown seconds that a stand-up ends reads sitting as well
+    (_sitting_before_stand_ups).
     """
+    out = _sitting_before_stand_ups(activity)
     known = np.flatnonzero(activity != "unknown")
     end = int(known[0]) if known.size else activity.size
     if end == 0:
-        return activity
+        return out
     last_t = float(t_s[end - 1])
     stood = any(e.get("kind") == "stretch" and str(e.get("id") or e.get("stretch_id")) in STANDING_STRETCHES
                 and float(e["start_s"]) <= last_t for e in events)
     after = str(activity[end]) if known.size else None
     fill = "standing" if stood or after == "sitting" else "sitting" if after == "standing" else None
     if fill is None:
+        return out
+    out = out.copy() if out is activity else out
+    out[:end] = fill
+    return out
+
+
+def _sitting_before_stand_ups(activity: np.ndarray) -> np.ndarray:
+    """Every run of unknown rows that standing ends reads sitting: from unknown the core reaches standing
+    only through a stand-up, and it counts those seconds in the sitting bouts (its timeline rows, written
+    before the stand-up, stay unknown). Mid-session such runs follow lying (sitting up without settling)."""
+    unknown = activity == "unknown"
+    ends = np.flatnonzero(unknown[:-1] & (activity[1:] == "standing")) + 1  # the first standing row after a run
+    if ends.size == 0:
         return activity
     out = activity.copy()
-    out[:end] = fill
+    begins = np.flatnonzero(unknown & np.concatenate([[True], ~unknown[:-1]]))
+    for end in ends.tolist():
+        out[begins[np.searchsorted(begins, end) - 1] : end] = "sitting"
     return out
 
 
