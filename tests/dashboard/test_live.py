@@ -287,6 +287,10 @@ def test_a_session_begun_seated_raises_the_hedged_still_alert_and_the_stand_up_r
     assert [sum(d.sitting_bouts for d in days), sum(d.sitting_bouts_over_limit for d in days)] == [1, 1]
     assert sum(d.breaks for d in days) == 1
     assert max(d.longest_sitting_bout_s for d in days) == view.today.longest_bout_s
+    # the history's seconds: the unknown ones before the stand-up are sitting there too, hour by hour
+    assert sum(d.activity_s["sitting"] for d in days) == view.today.sitting_s
+    assert sum(d.activity_s["unknown"] for d in days) == 0
+    assert sum(sum(d.hourly_activity_s["sitting"]) for d in days) == view.today.sitting_s
 
 
 def test_a_session_begun_slouched_takes_its_neutral_again_from_standing(recording) -> None:  # type: ignore[no-untyped-def]

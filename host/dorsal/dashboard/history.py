@@ -34,6 +34,8 @@ class SessionHistory:
         self.twist_limit_per_day = twist_limit_per_day
         self.days: dict[str, DayFigures] = {}
         self._last_flush_s: float | None = None
+        #: the open run of unknown rows, counted per (day, hour) it fell in (bounded however long it runs)
+        self._unknown_run: dict[tuple[str, int], float] = {}
 
     def _day(self, t_unix_s: float) -> DayFigures:
         """The held figures of t's day. Each day's figures are written whole (the store replaces them),
@@ -50,12 +52,30 @@ class SessionHistory:
         return fig
 
     def seconds(self, t_unix_s: np.ndarray, activity: np.ndarray) -> None:
-        """Per-second rows of the core's timeline: wall-clock times (s), activity codes (dorsal.core.ACTIVITIES)."""
+        """Per-second rows of the core's timeline: wall-clock times (s), activity codes (dorsal.core.ACTIVITIES).
+
+        A run of unknown rows that a standing row ends was sitting: from unknown the core reaches standing only
+        through a stand-up, and it counts those seconds in the sitting bouts (the dashboard's today figures
+        too), while their rows, written before the stand-up, stay unknown. They move to sitting here, as a
+        recording's report has them (dorsal.report.figures.settle_unknown_start).
+        """
         for t, a in zip(t_unix_s.tolist(), activity.tolist()):
             name = ACTIVITIES[int(a)]
+            if name == "standing" and self._unknown_run:
+                for (day, hour), n in self._unknown_run.items():
+                    fig = self.days.get(day)  # (a day already let go keeps what it had)
+                    if fig is not None:
+                        for k, sign in (("unknown", -1.0), ("sitting", 1.0)):
+                            fig.activity_s[k] += sign * n
+                            fig.hourly_activity_s[k][hour] += sign * n
+            if name != "unknown":
+                self._unknown_run.clear()
             fig = self._day(t)
+            hour = dt.datetime.fromtimestamp(t).hour
             fig.activity_s[name] += 1.0
-            fig.hourly_activity_s[name][dt.datetime.fromtimestamp(t).hour] += 1.0
+            fig.hourly_activity_s[name][hour] += 1.0
+            if name == "unknown":
+                self._unknown_run[(fig.day, hour)] = self._unknown_run.get((fig.day, hour), 0.0) + 1.0
 
     def bout(self, start_unix_s: float, length_s: float, ended_by_break: bool) -> None:
         """A sitting bout the core closed (a real break followed it when ended_by_break)."""
