@@ -313,3 +313,26 @@ def test_a_session_begun_slouched_takes_its_neutral_again_from_standing(recordin
     assert tracker.view().neutral == "estimated-standing" and "estimated" in neutrals
     assert [k for t, k in raised if k == "slouch" and t > 150]  # the second sitting's slouch, past its delay
     assert not [k for t, k in raised if k == "slouch" and t < 130]
+
+
+def test_the_history_gives_a_session_begun_standing_its_standing_seconds(recording, dorsal_home) -> None:  # type: ignore[no-untyped-def]
+    """Standing still from the start reads unknown until the sit-down; the history then counts those seconds as
+    standing, as a recording's report does (a sit-down came first)."""
+    from dorsal.dashboard.history import SessionHistory
+    from dorsal.store.writer import BackgroundWriter
+
+    samples = read_recording(recording([Segment(40, "standing", 0), Segment(100, "sitting", 3)])).samples
+    with BackgroundWriter() as writer:
+        history = SessionHistory(writer, "dorsal-test", sitting_limit_s=1800.0, twist_limit_per_day=4)
+        tracker = LiveTracker(Settings(), history=history)
+        unknown_seen = False
+        for i in range(0, len(samples), 10):
+            tracker.feed(samples[i:i + 10])
+            unknown_seen |= tracker.activity == "unknown"
+        tracker.close()
+        writer.flush()
+    days = list(history.days.values())
+    standing = sum(d.activity_s["standing"] for d in days)
+    assert unknown_seen and sum(d.activity_s["unknown"] for d in days) == 0
+    assert 30 <= standing <= 45 and sum(sum(d.hourly_activity_s["standing"]) for d in days) == standing
+    assert sum(d.activity_s["sitting"] for d in days) >= 90

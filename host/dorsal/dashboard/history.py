@@ -36,6 +36,7 @@ class SessionHistory:
         self._last_flush_s: float | None = None
         #: the open run of unknown rows, counted per (day, hour) it fell in (bounded however long it runs)
         self._unknown_run: dict[tuple[str, int], float] = {}
+        self._opening = True  # no row but unknown yet
 
     def _day(self, t_unix_s: float) -> DayFigures:
         """The held figures of t's day. Each day's figures are written whole (the store replaces them),
@@ -57,25 +58,32 @@ class SessionHistory:
         A run of unknown rows that a standing row ends was sitting: from unknown the core reaches standing only
         through a stand-up, and it counts those seconds in the sitting bouts (the dashboard's today figures
         too), while their rows, written before the stand-up, stay unknown. They move to sitting here, as a
-        recording's report has them (dorsal.report.figures.settle_unknown_start).
+        recording's report has them (dorsal.report.figures.settle_unknown_start). So does, as there, the session's
+        opening run of unknown rows that a sit-down ends: it was standing.
         """
         for t, a in zip(t_unix_s.tolist(), activity.tolist()):
             name = ACTIVITIES[int(a)]
             if name == "standing" and self._unknown_run:
-                for (day, hour), n in self._unknown_run.items():
-                    fig = self.days.get(day)  # (a day already let go keeps what it had)
-                    if fig is not None:
-                        for k, sign in (("unknown", -1.0), ("sitting", 1.0)):
-                            fig.activity_s[k] += sign * n
-                            fig.hourly_activity_s[k][hour] += sign * n
+                self._settle_unknown_run("sitting")
+            elif name == "sitting" and self._opening and self._unknown_run:
+                self._settle_unknown_run("standing")  # the session began standing: a sit-down came first
             if name != "unknown":
                 self._unknown_run.clear()
+                self._opening = False
             fig = self._day(t)
             hour = dt.datetime.fromtimestamp(t).hour
             fig.activity_s[name] += 1.0
             fig.hourly_activity_s[name][hour] += 1.0
             if name == "unknown":
                 self._unknown_run[(fig.day, hour)] = self._unknown_run.get((fig.day, hour), 0.0) + 1.0
+
+    def _settle_unknown_run(self, posture: str) -> None:
+        for (day, hour), n in self._unknown_run.items():
+            fig = self.days.get(day)  # (a day already let go keeps what it had)
+            if fig is not None:
+                for k, sign in (("unknown", -1.0), (posture, 1.0)):
+                    fig.activity_s[k] += sign * n
+                    fig.hourly_activity_s[k][hour] += sign * n
 
     def bout(self, start_unix_s: float, length_s: float, ended_by_break: bool) -> None:
         """A sitting bout the core closed (a real break followed it when ended_by_break)."""
