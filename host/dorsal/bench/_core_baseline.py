@@ -30,8 +30,10 @@ from scipy.signal import butter, lfilter_zi
 from dorsal.core.activity import HEIGHT_LAG_S, LEAN_RECENT_S
 from dorsal.core.barometer import WINDOW_S as BARO_WINDOW_S
 from dorsal.core.barometer import altitude_m
+from dorsal.core.angles import AngleState, rebase_heading
 from dorsal.core.calibration import Calibration
-from dorsal.core.pipeline import EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, REFINE_MIN_DEG, REFINE_STILL_S, block_size
+from dorsal.core.pipeline import (ESTIMATE_UP_MIN, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, REFINE_MIN_DEG,
+                                  REFINE_STILL_S, block_size)
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
 from dorsal.protocol import wire
@@ -275,7 +277,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             posture = code
         act = 1 if lying else 4 if walking else 2 if posture == 1 or brief else 3 if posture == 2 else 0
         activity_s[act] += 1
-        if look is not None and refine(look, k, a, act == 3 and gyro < st.still_gyro_rps and a["up_min"] > 0.8
+        if look is not None and refine(look, k, a, act == 3 and gyro < st.still_gyro_rps and a["up_min"] > ESTIMATE_UP_MIN
                                        and not a["settling"]):
             look = None
         # events (Analyzer._detect); unknown seconds that a stand-up ends were sitting (Analyzer._sitting_bouts)
@@ -334,24 +336,13 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         r_new = Calibration((w, x, y, z), None, "estimated").body_to_sensor()
         v1 = [float(v) for v in r_new[:, 1]]
         v2 = [float(v) for v in r_new[:, 2]]
-        # the heading goes on from its value (dorsal.core.angles.rebase_heading), read at the last block
-        read = heading_of(*a["quats"][-1])
-        turns = round((unwrapped - read) / TWO_PI)
-        new = turns * TWO_PI + read
-        ref += new - unwrapped
-        unwrapped = new
+        # the heading goes on from its value, read at the last block (the core's own rule, once a session:
+        # the reference's last output is its filter state over 1 - alpha)
+        heading = AngleState(last_heading_rad=unwrapped, zi=np.array([(1.0 - alpha) * ref]))
+        rebase_heading(heading, a["quats"][-1], r_new, rate, st.twist_reference_s)
+        assert heading.last_heading_rad is not None and heading.zi is not None
+        unwrapped, ref = heading.last_heading_rad, float(heading.zi[0]) / (1.0 - alpha)
         return True
-
-    def heading_of(w: float, x: float, y: float, z: float) -> float:
-        """The anterior direction's heading (rad) of an orientation, against the body axes v1, v2."""
-        n2 = 2.0 / (w * w + x * x + y * y + z * z)
-        xs, ys, zs = x * n2, y * n2, z * n2
-        r = (1 - y * ys - z * zs, x * ys - w * zs, x * zs + w * ys, x * ys + w * zs, 1 - x * xs - z * zs,
-             y * zs - w * xs)
-        q0 = r[0] * v2[0] + r[1] * v2[1] + r[2] * v2[2]
-        q1 = r[3] * v2[0] + r[4] * v2[1] + r[5] * v2[2]
-        inv = 1.0 / max(math.sqrt(q0 * q0 + q1 * q1), 1e-9)
-        return math.atan2(q0 * inv, -q1 * inv)
 
     for i in range(s.size):
         sx += ax[i]
@@ -413,8 +404,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         acc["incl"] += incl
         acc["side"] += side
         acc["fmax"] = max(acc["fmax"], flex)
-        acc["up_min"] = min(acc["up_min"], r[7])
-        acc["quats"].append((w, x, y, z))
+        if look is not None:  # (the look for a standing neutral: once a session)
+            acc["up_min"] = min(acc["up_min"], r[7])
+            acc["quats"].append((w, x, y, z))
         acc["fmin"] = min(acc["fmin"], flex)
         if settling:
             acc["settling"] = 1.0

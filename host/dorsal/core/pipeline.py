@@ -85,6 +85,9 @@ TIMELINE_DTYPE = np.dtype(
 #: Seconds to wait for a quiet upright period before assuming the nominal mounting.
 ESTIMATE_WINDOW_S = 120
 ESTIMATE_STILL_S = 5
+#: Upright enough to estimate the neutral from: the sensor's Y axis at least this far up (its vertical part;
+#: 0.8 is within ~37 deg of vertical).
+ESTIMATE_UP_MIN = 0.8
 #: The sources of a neutral that the analysis may estimate again (never a calibration the wearer made).
 REFINABLE = ("estimated", "assumed")
 #: An estimated (or assumed) neutral is estimated again, once, from the first REFINE_STILL_S seconds in a row
@@ -428,7 +431,7 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
     starts = np.concatenate([[0], np.flatnonzero(np.diff(k)) + 1])
     secs = k[starts]
     gyro = np.stack([s[f] for f in GYRO_FIELDS])
-    still = (gyro_activity(gyro, starts) < settings.still_gyro_rps) & (np.minimum.reduceat(up_y, starts) > 0.8)
+    still = (gyro_activity(gyro, starts) < settings.still_gyro_rps) & (np.minimum.reduceat(up_y, starts) > ESTIMATE_UP_MIN)
     i = np.arange(still.size)
     new_sequence = np.concatenate([[True], np.diff(secs) != 1])
     previous_still = np.concatenate([[False], still[:-1]])
@@ -939,7 +942,7 @@ class Analyzer:
         if not still.any():
             self._refine = _Refine()
             return None
-        ok = still & (np.minimum.reduceat(up_y, starts) > np.float32(0.8))
+        ok = still & (np.minimum.reduceat(up_y, starts) > np.float32(ESTIMATE_UP_MIN))
         if settling.any():
             ok &= ~np.logical_or.reduceat(settling, starts)
         i = np.arange(n)
