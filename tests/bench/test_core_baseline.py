@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dorsal.bench._core_baseline import per_sample_baseline
@@ -50,3 +51,24 @@ def test_the_baseline_turns_unknown_seconds_before_a_stand_up_into_sitting_as_th
     assert base["sitting_bouts"] == core.summary["sitting_bouts"]
     assert base["longest_sitting_bout_s"] == core.summary["longest_sitting_bout_s"]
     assert base["sitting_inferred_s"] == core.summary["sitting_inferred_s"] > 10
+
+
+def test_the_baseline_leaves_out_unusable_samples_as_the_core_does(tmp_path: Path) -> None:
+    """A NaN orientation, zero quaternions, a NaN acceleration and an infinite gyro reading in a sit-stand
+    session: both leave out the same blocks and find the same activity seconds and events."""
+    out = tmp_path / "sim.dorsal"
+    subprocess.run([DORSAL, "simulate", "--scenario", "sit-stand", "--duration", "150s", "--out", str(out), "--seed",
+                    "5"], check=True, capture_output=True, timeout=300)
+    samples = read_recording(out).samples.copy()
+    samples["qw"][2000:2100] = np.nan
+    for f in ("qw", "qx", "qy", "qz"):
+        samples[f][4000:4050] = 0.0
+    samples["ax_mps2"][6001] = np.nan
+    samples["gz_rps"][8003] = np.inf
+    core = analyze(samples, rate_hz=100)
+    base = per_sample_baseline(samples, Settings(), core.calibration.body_to_sensor(), 100)
+    assert core.summary["unusable_s"] > 1.0
+    assert base["activity_s"] == [int(core.summary["activity_s"][a]) for a in ACTIVITIES]
+    assert {k: v for k, v in base["events"].items() if v} == {
+        k: v for k, v in core.summary["events"].items() if k != "stretch"}
+    assert len(set(core.timeline["activity"])) >= 3

@@ -32,8 +32,8 @@ from dorsal.core.barometer import WINDOW_S as BARO_WINDOW_S
 from dorsal.core.barometer import altitude_m
 from dorsal.core.angles import AngleState, rebase_heading
 from dorsal.core.calibration import Calibration
-from dorsal.core.pipeline import (ESTIMATE_UP_MIN, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, REFINE_MIN_DEG,
-                                  REFINE_STILL_S, block_size)
+from dorsal.core.pipeline import (ESTIMATE_UP_MIN, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, NORM2_MAX,
+                                  NORM2_MIN, REFINE_MIN_DEG, REFINE_STILL_S, block_size)
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
 from dorsal.protocol import wire
@@ -127,10 +127,16 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     a_vert_last: float | None = None
     fault_lo, fault_hi = st.accel_fault_low_g * GRAVITY_MPS2, st.accel_fault_high_g * GRAVITY_MPS2
     pend: list[tuple[float, float, bool]] = []  # the current second's blocks: |a|, vertical a, settling
-    # the first settled sample's orientation
-    good = [i for i in range(s.size) if not status[i] & settling_bit]
-    g0 = good[0] if good else s.size - 1
-    held = (qw[g0], qx[g0], qy[g0], qz[g0])
+    def usable(i: int) -> bool:
+        """The sample's quaternion is an orientation (dorsal.core.pipeline.usable)."""
+        return NORM2_MIN < qw[i] * qw[i] + qx[i] * qx[i] + qy[i] * qy[i] + qz[i] * qz[i] < NORM2_MAX
+
+    # the first settled sample's orientation (the first usable one from there; without one, the last usable)
+    g0 = next((i for i in range(s.size) if not status[i] & settling_bit), None)
+    g0 = next((i for i in range(g0, s.size) if usable(i)), None) if g0 is not None else None
+    if g0 is None:
+        g0 = next((i for i in range(s.size - 1, -1, -1) if usable(i)), 0)
+    held = (qw[g0], qx[g0], qy[g0], qz[g0]) if s.size else (1.0, 0.0, 0.0, 0.0)
     unwrapped = ref = 0.0
     heading_started = False
     sx = sy = sz = 0.0
@@ -352,6 +358,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             continue
         mx, my, mz = sx / d, sy / d, sz / d
         sx = sy = sz = 0.0
+        # a block whose quaternion is no orientation is left out, as the core does (written out, not a call)
+        if not NORM2_MIN < qw[i] * qw[i] + qx[i] * qx[i] + qy[i] * qy[i] + qz[i] * qz[i] < NORM2_MAX:
+            continue
         settling = status[i] & settling_bit
         if settling:
             w, x, y, z = held

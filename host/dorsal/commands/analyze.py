@@ -82,6 +82,9 @@ def human(result: Analysis) -> str:
     lines.append(f"  slouched: {_hms(s['slouch_s'])}")
     lines.append(f"  twists: {s['twists']} (heuristic daily limit {s['twists_per_day_max']})")
     lines.append(f"  stretches: {', '.join(s['stretches']) or 'none'}")
+    if s.get("unusable_s"):
+        lines.append(f"  left out: {s['unusable_s']:.2f} s of samples that cannot be used (a value not finite, "
+                     "or no orientation)")
     if result.events:
         lines.append("Events:")
         for e in result.events:

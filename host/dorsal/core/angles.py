@@ -32,12 +32,14 @@ class AngleState:
     turns: float = 0.0  #: whole turns added to it (a float64 integer)
 
 
-def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray
-              ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray,
+              norm2: np.ndarray | None = None) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...],
+                                                        tuple[np.ndarray, ...]]:
     """The body's superior and right axes in Earth coordinates, and the sensor axes' vertical parts.
 
     w, x, y, z: (N,) float32 quaternion components (sensor to Earth; need not be unit).
     r_bs: (3, 3) body-to-sensor rotation (columns: body X, Y, Z in sensor coordinates).
+    norm2: w*w + x*x + y*y + z*z summed in that order, when the caller has it already (it is used up).
     Returns (superior (3 arrays), right (3 arrays), vertical row (r20, r21, r22) of the sensor-to-Earth
     rotation), all (N,) float32.
     """
@@ -47,11 +49,13 @@ def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: 
     out = np.empty((9, w.size), f32)  # superior, right, the vertical row
     work = np.empty((13, w.size), f32)
     s, xs, ys, zs, xx, yy, zz, xy, xz, yz, wx, wy, wz = work
-    np.multiply(w, w, out=s)
-    for u in (x, y, z):
-        np.multiply(u, u, out=xx)
-        s += xx
-    np.divide(f32(2.0), s, out=s)
+    if norm2 is None:
+        np.multiply(w, w, out=s)
+        for u in (x, y, z):
+            np.multiply(u, u, out=xx)
+            s += xx
+        norm2 = s
+    np.divide(f32(2.0), norm2, out=s)
     for o, u in ((xs, x), (ys, y), (zs, z)):
         np.multiply(u, s, out=o)
     for o, u, v in ((xx, x, xs), (yy, y, ys), (zz, z, zs), (xy, x, ys), (xz, x, zs), (yz, y, zs), (wx, w, xs),
@@ -181,12 +185,12 @@ def posture_angles(
 
 def quaternion_angles(
     w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray, rate_hz: float,
-    reference_s: float, state: AngleState,
+    reference_s: float, state: AngleState, norm2: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """body_axes() then posture_angles(): (flexion, lateral, rotation, inclination, side, vertical row
     r20, r21, r22), each float32 (N,), the angles written straight into one array."""
     out = np.empty((5, w.size), np.float32)
-    sup, right, vert = body_axes(w, x, y, z, r_bs)
+    sup, right, vert = body_axes(w, x, y, z, r_bs, norm2)
     _tilt(sup, right, out)
     return (out[0], out[1], _rotation(out[4], rate_hz, reference_s, state), out[2], out[3], *vert)
 

@@ -69,6 +69,9 @@ assert _word("pressure_pa") == _F_WORD + 11
 #: between the passes over them (measured best of 4096-16384).
 _PIECE = 1 << 13
 GRAVITY_MPS2 = 9.80665
+#: A quaternion whose squared norm lies outside (NORM2_MIN, NORM2_MAX) is no orientation (a zero or garbage
+#: record): the wire's Q14 quaternions and every fusion's output have norms within a fraction of a percent of 1.
+NORM2_MIN, NORM2_MAX = 0.25, 4.0
 
 #: One row per second of the timeline (t_s since the first sample).
 TIMELINE_DTYPE = np.dtype(
@@ -205,6 +208,40 @@ class Update:
     live: LiveState
 
 
+def usable(samples: np.ndarray) -> np.ndarray:
+    """(N,) bool: the samples whose quaternion is an orientation (finite, squared norm within NORM2_MIN ..
+    NORM2_MAX). The analysis leaves the others out as if they had not arrived (an imported file's missing
+    readings, a zero record). An acceleration that is not finite makes its second an accelerometer fault,
+    as one far from 1 g does; a gyro reading that is not finite only makes its second's gyro activity so."""
+    q = np.stack([samples[f] for f in QUAT_FIELDS]).astype(np.float64)
+    n2 = (q * q).sum(axis=0)
+    return (n2 > NORM2_MIN) & (n2 < NORM2_MAX)
+
+
+def _unusable_blocks(f: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(the squared norms of the blocks' quaternions, None when every block is usable, else the (B,) mask of
+    the usable ones) for the blocks' float rows f (10, B): usable()'s rule. The squared norms are body_axes()'s
+    own first step, so they are computed once for both; a NaN makes min() and max() NaN."""
+    w, x, y, z = f[0], f[1], f[2], f[3]
+    n2 = np.multiply(w, w)
+    tmp = np.empty_like(n2)
+    for u in (x, y, z):
+        np.multiply(u, u, out=tmp)
+        n2 += tmp
+    if n2.min() > NORM2_MIN and n2.max() < NORM2_MAX:
+        return n2, None
+    with np.errstate(invalid="ignore"):
+        return n2, (n2 > NORM2_MIN) & (n2 < NORM2_MAX)
+
+
+def _first_usable(samples: np.ndarray) -> tuple[float, ...] | None:
+    """The orientation (w, x, y, z) of the first usable sample (usable()), or None."""
+    ok = np.flatnonzero(usable(samples[:1]))
+    if not ok.size:
+        ok = np.flatnonzero(usable(samples))
+    return tuple(float(samples[f][ok[0]]) for f in QUAT_FIELDS) if ok.size else None
+
+
 def _empty_update(live: LiveState) -> Update:
     z = np.zeros(0)
     return Update(z, z, z, z, z, np.zeros(0, TIMELINE_DTYPE), [], live)
@@ -232,7 +269,8 @@ def gyro_activity(gyro: np.ndarray, starts: np.ndarray) -> np.ndarray:
     g = np.asarray(gyro, np.float32)
     inv = (1.0 / np.diff(np.append(starts, g.shape[1]))).astype(np.float32)
     m = np.add.reduceat(g, starts, axis=1) * inv
-    var = np.add.reduceat(g * g, starts, axis=1) * inv - m * m
+    with np.errstate(invalid="ignore"):  # an infinite reading: that second's activity is NaN
+        var = np.add.reduceat(g * g, starts, axis=1) * inv - m * m
     return np.sqrt(np.maximum(var, np.float32(0.0)).sum(axis=0))
 
 
@@ -417,6 +455,9 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
     t = samples["t_s"]
     last_complete = int(np.floor(t[-1] - origin_s)) - 1
     s = samples[: _first_from(t, origin_s, min(last_complete, ESTIMATE_WINDOW_S - 1) + 1)]  # the seconds counted
+    ok = usable(s)
+    if not ok.all():
+        s = s[ok]
     if s.size == 0:
         return None
     k = np.floor(s["t_s"] - origin_s).astype(np.int64)
@@ -450,7 +491,7 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
 
 #: The analyzer's attributes that its analysis changes before the seconds' activity is known (Analyzer._state_before).
 _BEFORE_ACTIVITY = ("_seen", "_acc_carry", "_q_settled", "_walk_zi", "_amag_last", "_height_zi", "_a_vert_last",
-                    "_baro_seconds")
+                    "_baro_seconds", "_unusable_blocks")
 
 
 class Analyzer:
@@ -533,6 +574,7 @@ class Analyzer:
         self._a_vert_last: float | None = None  # the last vertical acceleration of settled fusion
         self._amag_last: float | None = None  # the last |acceleration| the gait filter took (no fault)
         self._q_settled: tuple[float, ...] | None = None  # the last settled orientation
+        self._unusable_blocks = 0  # analysis blocks left out (usable())
         self._started = False  # the fusion has settled once (or never will: finish())
         self._unsettled = np.zeros(0, SAMPLE_DTYPE)  # samples before the fusion first settled
         self._activity = ActivityClassifier(s)
@@ -706,14 +748,14 @@ class Analyzer:
             return np.zeros(0, SAMPLE_DTYPE)
         self._unsettled = np.zeros(0, SAMPLE_DTYPE)
         self._started = True
-        self._q_settled = tuple(float(buf[f][good[0]]) for f in QUAT_FIELDS)
+        self._q_settled = _first_usable(buf[good[0]:])
         return buf
 
     def finish(self) -> Analysis:
         """Process what is pending, close open runs, and return the whole analysis."""
         if self._unsettled.size:  # the fusion never settled: its orientation is all there is
             unsettled, self._unsettled = self._unsettled, np.zeros(0, SAMPLE_DTYPE)
-            self._q_settled = tuple(float(unsettled[f][-1]) for f in QUAT_FIELDS)
+            self._q_settled = _first_usable(unsettled[::-1])
             self._started = True
             self.feed(unsettled)
         if not self._finished:
@@ -749,7 +791,8 @@ class Analyzer:
 
         Returns t (s since the first sample, float64), quaternion w, x, y, z, mean acceleration x, y, z,
         gyro (3, B) (float32), settling (bool) and the barometer's reading (float32 Pa, 0: none), one entry
-        per block.
+        per usable block (usable()), and the quaternions' squared norms (None where settling replaced them).
+        None also when no usable block is left.
         """
         d = self.block
         first = (d - 1 - self._seen) % d  # the first sample of s that ends a block
@@ -764,16 +807,24 @@ class Analyzer:
         self._acc_carry = rest
         t = blk.t_s - (self._origin or 0.0)
         q = blk.floats
+        norm2, ok = _unusable_blocks(q)
+        status, pressure = blk.status, blk.pressure_pa
+        if ok is not None:  # blocks the analysis cannot use are left out, as if they had not arrived
+            self._unusable_blocks += int(ok.size - np.count_nonzero(ok))
+            if not ok.any():
+                return None
+            t, q, norm2, status, pressure = t[ok], q[:, ok], norm2[ok], status[ok], pressure[ok]
         w, x, y, z = q[0], q[1], q[2], q[3]
-        settling = (blk.status & wire.ST_FUSION_SETTLING) != 0
+        settling = (status & wire.ST_FUSION_SETTLING) != 0
         if settling.any():
+            norm2 = None  # the held orientations have their own norms
             held = self._q_settled if self._q_settled is not None else (float(w[-1]), float(x[-1]),
                                                                          float(y[-1]), float(z[-1]))
             idx = np.maximum.accumulate(np.where(settling, -1, np.arange(t.size)))
             w, x, y, z = (np.where(idx >= 0, c[np.maximum(idx, 0)], np.float32(h))
                           for c, h in zip((w, x, y, z), held))
         self._q_settled = (float(w[-1]), float(x[-1]), float(y[-1]), float(z[-1]))
-        return (t, w, x, y, z, q[4], q[5], q[6], q[7:10], settling, blk.pressure_pa)
+        return (t, w, x, y, z, q[4], q[5], q[6], q[7:10], settling, pressure, norm2)
 
     def _process(self, s: np.ndarray) -> Update:
         """Complete seconds of samples -> angles, activity and events; scheduled changes are put in force
@@ -810,21 +861,23 @@ class Analyzer:
         blocks = self._blocks(s) if s.size else None
         if blocks is None:
             return _empty_update(self.live)
-        t, w, x, y, z, ax, ay, az, gyro, settling, pressure = blocks
+        t, w, x, y, z, ax, ay, az, gyro, settling, pressure, norm2 = blocks
         st = self.settings
         assert self._r_bs is not None
         flex, lat, rot, incl, side, v0, v1, v2 = quaternion_angles(w, x, y, z, self._r_bs, self.analysis_rate_hz,
-                                                                   st.twist_reference_s, self._angle_state)
+                                                                   st.twist_reference_s, self._angle_state, norm2)
 
-        # |a| and the vertical acceleration, in place (the same operations in the same order)
-        amag, tmp = ax * ax, ay * ay
-        amag += tmp
-        amag += np.multiply(az, az, out=tmp)
-        np.sqrt(amag, out=amag)
-        a_vert = v0 * ax
-        a_vert += np.multiply(v1, ay, out=tmp)
-        a_vert += np.multiply(v2, az, out=tmp)
-        a_vert -= np.float32(GRAVITY_MPS2)
+        # |a| and the vertical acceleration, in place (the same operations in the same order); an infinite
+        # reading makes them NaN quietly, and its second a fault (below)
+        with np.errstate(invalid="ignore"):
+            amag, tmp = ax * ax, ay * ay
+            amag += tmp
+            amag += np.multiply(az, az, out=tmp)
+            np.sqrt(amag, out=amag)
+            a_vert = v0 * ax
+            a_vert += np.multiply(v1, ay, out=tmp)
+            a_vert += np.multiply(v2, az, out=tmp)
+            a_vert -= np.float32(GRAVITY_MPS2)
         starts, secs = _seconds(t)
         counts = np.diff(np.append(starts, t.size))
         width = int(counts[0]) if (counts == counts[0]).all() else 0  # analysis samples in every second, if equal
@@ -833,8 +886,8 @@ class Analyzer:
         # neither filter: they hold the last good input (carried between chunks); before the first one the
         # filters wait.
         amag_s = np.add.reduceat(amag, starts) / counts
-        fault_s = ((amag_s < np.float32(st.accel_fault_low_g * GRAVITY_MPS2))
-                   | (amag_s > np.float32(st.accel_fault_high_g * GRAVITY_MPS2)))
+        fault_s = ~((amag_s >= np.float32(st.accel_fault_low_g * GRAVITY_MPS2))
+                    & (amag_s <= np.float32(st.accel_fault_high_g * GRAVITY_MPS2)))  # NaN: a fault
         bad = np.repeat(fault_s, counts) if fault_s.any() else None
         if self._amag_last is None:
             ok = ((amag >= np.float32(st.accel_fault_low_g * GRAVITY_MPS2))
@@ -1139,6 +1192,8 @@ class Analyzer:
             "events": kinds,
             "calibration": (self.calibration or Calibration()).source,
             "barometer_s": float(self._baro_seconds),
+            # samples left out: their quaternion is no orientation (usable()), counted by analysis block
+            "unusable_s": round(self._unusable_blocks * self.block / self.rate_hz, 3),
             "calibrations": [{"from_s": float(k), **cal.to_dict()}
                              for k, cal in (self._calibrations or [(0, Calibration())])],
             "settings": self.settings.to_dict(),
