@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if args.imu_csv:
         from dorsal.core.fusion import fuse_csv_to_samples
 
-        samples = fuse_csv_to_samples(args.imu_csv, args.filter)
+        samples = fuse_csv_to_samples(args.imu_csv, args.filter, problems)
     else:
         rec = read_recording(args.file)
         inp = analysis_input(rec)

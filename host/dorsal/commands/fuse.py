@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from dorsal.core.fusion import fuse, read_imu_csv
+from dorsal.core.fusion import fuse, load_imu_csv
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,8 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    t, acc, gyr = read_imu_csv(args.imu_csv)
-    q = fuse(t, acc, gyr, args.filter)
+    imu = load_imu_csv(args.imu_csv)
+    for p in imu.problems:
+        print(f"dorsal fuse: warning: {p} (fusing what is readable)", file=sys.stderr)
+    t = imu.t_s
+    q = fuse(t, imu.acc_mps2, imu.gyr_rps, args.filter)
     table = np.column_stack([t, q])
     out = open(args.out, "w") if args.out else sys.stdout
     try:

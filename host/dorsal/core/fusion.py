@@ -11,6 +11,8 @@ Two fusions, chosen deliberately (DESIGN.md, `dorsal fuse --filter`):
 from __future__ import annotations
 
 import csv
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -209,16 +211,41 @@ def fuse(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray, filter_name
     raise DorsalError(f"unknown filter {filter_name!r}: use best or device")
 
 
-def read_imu_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(t_s (N,), acc (N, 3), gyr (N, 3)) from an --imu-csv file; one clear error for bad input."""
-    t, acc, gyr, _ = read_imu_csv_pressure(path)
-    return t, acc, gyr
+@dataclass
+class ImuCsv:
+    """What `load_imu_csv` could use of a raw IMU CSV file, and what it could not (`problems`: one line per
+    kind, with how many rows and the first line number)."""
+
+    t_s: np.ndarray  # (N,) s, increasing
+    acc_mps2: np.ndarray  # (N, 3) m/s^2
+    gyr_rps: np.ndarray  # (N, 3) rad/s
+    pressure_pa: np.ndarray | None  # (N,) Pa, 0 before the first reading; None without the column
+    problems: list[str] = field(default_factory=list)
 
 
-def read_imu_csv_pressure(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """read_imu_csv() and the optional pressure_pa column (N,): a blank cell (a barometer slower than the
-    IMU) holds the reading before it; rows before the first reading are 0 (none). None without the column."""
+def _skipped(path: Path, lines: list[int], what: str) -> list[str]:
+    """The one problem line for the rows skipped for one reason (none when there are none)."""
+    if not lines:
+        return []
+    where = f"line {lines[0]}" if len(lines) == 1 else f"first at line {min(lines)}"
+    return [f"{path}: {len(lines)} row{'s' if len(lines) > 1 else ''} skipped: {what} ({where})"]
+
+
+def load_imu_csv(path: str | Path) -> ImuCsv:
+    """The rows of an --imu-csv file that can be used, and the problems of the others: a row with too few
+    cells (the last line cut by a logger that died mid-write), a required cell that is not a finite number
+    (blank, text, nan, inf), or a time not after the last row kept (rows swapped, a logger restarted at 0)
+    is skipped. The optional pressure_pa column: a blank cell (a barometer slower than the IMU) holds the
+    reading before it, and so does a cell that is not a finite number (reported); rows before the first
+    reading are 0 (none). One clear error for a missing file or column, an empty file, or no usable row."""
     p = Path(path)
+    # the line numbers of the rows (cells) with each problem, and of the lines not read into rows
+    few_cells: list[int] = []
+    not_number: list[int] = []
+    bad_pressure: list[int] = []
+    blank: list[int] = []
+    gaps: list[int] = []
+    end = 1
     try:
         with open(p, newline="") as fh:
             reader = csv.reader(fh)
@@ -228,32 +255,91 @@ def read_imu_csv_pressure(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.
                 raise DorsalError(f"{p}: missing column(s) {', '.join(missing)}; need {', '.join(CSV_COLUMNS)}")
             cols = [header.index(c) for c in CSV_COLUMNS]
             pcol = header.index(PRESSURE_COLUMN) if PRESSURE_COLUMN in header else None
-            rows = []
+            rows: list[list[float]] = []
             press: list[float] = []
-            for n, row in enumerate(reader, start=2):
+            for end, row in enumerate(reader, start=2):
                 if not row:
+                    blank.append(end)
+                    gaps.append(end)
                     continue
                 try:
                     rows.append([float(row[i]) for i in cols])
-                except (ValueError, IndexError):
-                    raise DorsalError(f"{p}:{n}: not a number in a required column") from None
+                except ValueError:
+                    not_number.append(end)
+                    gaps.append(end)
+                    continue
+                except IndexError:
+                    few_cells.append(end)
+                    gaps.append(end)
+                    continue
                 if pcol is not None:
                     cell = row[pcol].strip() if pcol < len(row) else ""
+                    if not cell:
+                        press.append(np.nan)
+                        continue
                     try:
-                        press.append(float(cell) if cell else np.nan)
+                        value = float(cell)
                     except ValueError:
-                        raise DorsalError(f"{p}:{n}: {PRESSURE_COLUMN} is not a number") from None
+                        value = np.nan
+                    if not math.isfinite(value):
+                        bad_pressure.append(end)
+                        value = np.nan
+                    press.append(value)
     except OSError as exc:
         raise DorsalError(f"{p}: cannot read ({exc.strerror})") from None
     except StopIteration:
         raise DorsalError(f"{p}: empty file") from None
+    # a logger that died mid-write leaves its last line short (blank lines may follow)
+    last_cut = bool(few_cells) and sum(b > few_cells[-1] for b in blank) == end - few_cells[-1]
+    cut = [few_cells.pop()] if last_cut else []
     data = np.asarray(rows, dtype=np.float64).reshape(-1, 7)
+    # each row's line number: the lines not read into rows are few, so they are noted instead of every row's
+    line = np.delete(np.arange(2, end + 1), np.asarray(gaps, dtype=np.intp) - 2)
+    # after the row-by-row reading: one whole-array test costs far less than one per cell
+    keep = np.isfinite(data).all(axis=1)
+    not_number += line[~keep].tolist()
+    t = data[:, 0]
+    # The last time kept before a row is the greatest finite time before it, as a row skipped for its
+    # time never raises that greatest time.
+    before = np.empty_like(t)
+    if t.size:
+        before[0] = -np.inf
+        np.maximum.accumulate(np.where(keep, t, -np.inf)[:-1], out=before[1:])
+    late = keep & ~(t > before)
+    keep &= ~late
+    problems = (_skipped(p, few_cells, "too few cells")
+                + _skipped(p, not_number, "not a finite number in a required column")
+                + _skipped(p, line[late].tolist(), "time not after the row before")
+                + _skipped(p, cut, "the last line is cut"))
+    if not keep.any():
+        why = "; ".join(s.removeprefix(f"{p}: ") for s in problems) or "no data rows"
+        raise DorsalError(f"{p}: no usable row ({why})")
+    data = data[keep]
     pressure = None
     if pcol is not None:
-        pr = np.asarray(press)
+        pr = np.asarray(press)[keep]
         held = np.maximum.accumulate(np.where(np.isfinite(pr), np.arange(pr.size), -1))
         pressure = np.where(held >= 0, pr[np.maximum(held, 0)], 0.0)
-    return data[:, 0], data[:, 1:4], data[:, 4:7], pressure
+        bad = np.asarray(bad_pressure, dtype=np.int64)
+        bad = bad[np.isin(bad, line[keep])]
+        if bad.size:
+            where = f"line {bad[0]}" if bad.size == 1 else f"first at line {bad.min()}"
+            problems.append(f"{p}: {bad.size} {PRESSURE_COLUMN} cell{'s' if bad.size > 1 else ''} not a finite "
+                            f"number, held from the reading before ({where})")
+    return ImuCsv(data[:, 0], data[:, 1:4], data[:, 4:7], pressure, problems)
+
+
+def read_imu_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t_s (N,), acc (N, 3), gyr (N, 3)): the usable rows of an --imu-csv file (`load_imu_csv`, its
+    problems not reported)."""
+    r = load_imu_csv(path)
+    return r.t_s, r.acc_mps2, r.gyr_rps
+
+
+def read_imu_csv_pressure(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """read_imu_csv() and the optional pressure_pa column (N,) (`load_imu_csv`): None without the column."""
+    r = load_imu_csv(path)
+    return r.t_s, r.acc_mps2, r.gyr_rps, r.pressure_pa
 
 
 def samples_from_imu(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray, quat: np.ndarray) -> np.ndarray:
@@ -270,9 +356,14 @@ def samples_from_imu(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray,
     return out
 
 
-def fuse_csv_to_samples(path: str | Path, filter_name: str = "best") -> np.ndarray:
-    t, acc, gyr, pressure = read_imu_csv_pressure(path)
-    out = samples_from_imu(t, acc, gyr, fuse(t, acc, gyr, filter_name))
-    if pressure is not None:
-        out["pressure_pa"] = pressure
+def fuse_csv_to_samples(path: str | Path, filter_name: str = "best",
+                        problems: list[str] | None = None) -> np.ndarray:
+    """The samples of an --imu-csv file's usable rows (`load_imu_csv`), fused; the file's problems are
+    added to `problems` when given."""
+    r = load_imu_csv(path)
+    if problems is not None:
+        problems.extend(r.problems)
+    out = samples_from_imu(r.t_s, r.acc_mps2, r.gyr_rps, fuse(r.t_s, r.acc_mps2, r.gyr_rps, filter_name))
+    if r.pressure_pa is not None:
+        out["pressure_pa"] = r.pressure_pa
     return out
