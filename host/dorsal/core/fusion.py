@@ -329,19 +329,6 @@ def load_imu_csv(path: str | Path) -> ImuCsv:
     return ImuCsv(data[:, 0], data[:, 1:4], data[:, 4:7], pressure, problems)
 
 
-def read_imu_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(t_s (N,), acc (N, 3), gyr (N, 3)): the usable rows of an --imu-csv file (`load_imu_csv`, its
-    problems not reported)."""
-    r = load_imu_csv(path)
-    return r.t_s, r.acc_mps2, r.gyr_rps
-
-
-def read_imu_csv_pressure(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """read_imu_csv() and the optional pressure_pa column (N,) (`load_imu_csv`): None without the column."""
-    r = load_imu_csv(path)
-    return r.t_s, r.acc_mps2, r.gyr_rps, r.pressure_pa
-
-
 def samples_from_imu(t_s: np.ndarray, acc_mps2: np.ndarray, gyr_rps: np.ndarray, quat: np.ndarray) -> np.ndarray:
     """A SAMPLE_DTYPE array (as if decoded from the wire) from raw IMU data and its orientation."""
     out = np.zeros(len(t_s), SAMPLE_DTYPE)
