@@ -111,3 +111,39 @@ def test_a_session_that_begins_with_unusable_samples_starts_at_the_first_usable_
     assert np.isfinite(got.timeline["flexion_deg"]).all()
     assert got.calibration.source == clean.calibration.source == "estimated"
     assert kinds(got) == kinds(clean)
+
+
+def test_a_clock_that_goes_back_is_left_out_until_it_passes_the_newest_time(recordings: dict[str, np.ndarray]) -> None:
+    """Samples whose time is not after every earlier one's (here a device clock that began again at 1 s after
+    150 s, as a restart's would if nothing upstream joined the two boots) are left out and counted, fed whole
+    or in chunks; before, the analysis stopped with an IndexError."""
+    samples = recordings["sit-stand"]
+    bad = samples.copy()
+    bad["t_s"][15000:] -= bad["t_s"][15000] - bad["t_s"][0] - 1.0
+    clean, whole = analyze(samples[:15000], rate_hz=100.0), analyze(bad, rate_hz=100.0)
+    behind = int((bad["t_s"][15000:] <= bad["t_s"][:15000].max()).sum())  # till the clock passes the newest time
+    assert behind >= 14800 and whole.summary["unusable_s"] == pytest.approx(behind / 100.0)
+    before = whole.timeline[whole.timeline["t_s"] < 150]
+    assert np.array_equal(before, clean.timeline[: before.size]) and before.size >= 149  # as without the rest
+    for sizes in ([1000], [97, 3000]):
+        fed = feed_chunked(bad, sizes)
+        assert np.array_equal(fed.timeline, whole.timeline)
+        assert fed.summary["unusable_s"] == whole.summary["unusable_s"]
+
+
+@pytest.mark.parametrize("sizes", [[100], [1], [37, 250]])
+def test_a_nan_time_or_one_sample_back_in_time_is_left_out(recordings: dict[str, np.ndarray], sizes: list[int]) -> None:
+    """A NaN time (at a chunk's last sample it stopped a live feed with a ValueError) and one sample 5 s back
+    in time: the analysis goes on, the rows are the clean ones' but for the seconds of those samples. How much
+    is left out depends on the chunking here (at most the rest of the second the early time landed in: a
+    chunk's times are read sparsely, and a second is analysed once)."""
+    samples = recordings["sit-stand"][:9000]
+    bad = samples.copy()
+    bad["t_s"][2999] = np.nan
+    bad["t_s"][6001] -= 5.0
+    clean, fed = analyze(samples, rate_hz=100.0), feed_chunked(bad, sizes)
+    assert 0.0 < fed.summary["unusable_s"] <= 1.0
+    assert np.isfinite(fed.timeline["flexion_deg"]).all()
+    same = np.isin(clean.timeline["t_s"], fed.timeline["t_s"])
+    assert same.sum() >= clean.timeline.size - 2
+    assert (clean.timeline["activity"][same] == fed.timeline["activity"]).all()

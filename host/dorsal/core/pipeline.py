@@ -72,6 +72,8 @@ GRAVITY_MPS2 = 9.80665
 #: A quaternion whose squared norm lies outside (NORM2_MIN, NORM2_MAX) is no orientation (a zero or garbage
 #: record): the wire's Q14 quaternions and every fusion's output have norms within a fraction of a percent of 1.
 NORM2_MIN, NORM2_MAX = 0.25, 4.0
+#: feed() reads the time of every this many samples to see that it goes forward (_in_time_order)
+TIME_CHECK_STRIDE = 64
 
 #: One row per second of the timeline (t_s since the first sample).
 TIMELINE_DTYPE = np.dtype(
@@ -455,7 +457,7 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
     t = samples["t_s"]
     last_complete = int(np.floor(t[-1] - origin_s)) - 1
     s = samples[: _first_from(t, origin_s, min(last_complete, ESTIMATE_WINDOW_S - 1) + 1)]  # the seconds counted
-    ok = usable(s)
+    ok = usable(s) & np.isfinite(s["t_s"])
     if not ok.all():
         s = s[ok]
     if s.size == 0:
@@ -491,7 +493,7 @@ def estimate_calibration(samples: np.ndarray, settings: Settings, origin_s: floa
 
 #: The analyzer's attributes that its analysis changes before the seconds' activity is known (Analyzer._state_before).
 _BEFORE_ACTIVITY = ("_seen", "_acc_carry", "_q_settled", "_walk_zi", "_amag_last", "_height_zi", "_a_vert_last",
-                    "_baro_seconds", "_unusable_blocks")
+                    "_baro_seconds", "_unusable_blocks", "_t_block")
 
 
 class Analyzer:
@@ -574,7 +576,10 @@ class Analyzer:
         self._a_vert_last: float | None = None  # the last vertical acceleration of settled fusion
         self._amag_last: float | None = None  # the last |acceleration| the gait filter took (no fault)
         self._q_settled: tuple[float, ...] | None = None  # the last settled orientation
-        self._unusable_blocks = 0  # analysis blocks left out (usable())
+        self._unusable_blocks = 0  # analysis blocks left out (usable(), or their time out of order)
+        self._out_of_order = 0  # samples left out by feed() for their time (_in_time_order)
+        self._t_fed: float | None = None  # the newest sample's time fed so far (s, as in the samples)
+        self._t_block = -1.0  # the last analysed block's time (s since the first sample; -1: none yet)
         self._started = False  # the fusion has settled once (or never will: finish())
         self._unsettled = np.zeros(0, SAMPLE_DTYPE)  # samples before the fusion first settled
         self._activity = ActivityClassifier(s)
@@ -685,6 +690,7 @@ class Analyzer:
         unless ends_second says the next sample, if any, belongs to a later second."""
         if chunk.dtype != SAMPLE_DTYPE:
             raise TypeError("Analyzer.feed takes SAMPLE_DTYPE arrays (dorsal.decode)")
+        chunk = self._in_time_order(chunk)
         if chunk.size == 0:
             return _empty_update(self.live)
         if self._origin is None:
@@ -705,6 +711,32 @@ class Analyzer:
             self._set_calibration(cal or Calibration())
             self._pending, chunk = np.zeros(0, SAMPLE_DTYPE), buf
         return self._take_seconds(chunk, ends_second)
+
+    def _in_time_order(self, chunk: np.ndarray) -> np.ndarray:
+        """The chunk without the samples whose time is not after every earlier sample's (a NaN time, a clock that
+        went back): they are left out and counted, as unusable orientations are.
+
+        A pass over every sample's time would cost about an eighth of the whole analysis, so the time is read
+        at the chunk's first and last sample and every TIME_CHECK_STRIDE-th one; only when those are out of
+        order is every sample's time read. A reversal shorter than the stride can pass here; the analysis
+        blocks' own times are held to the same rule (_blocks), so it cannot disturb the seconds.
+        """
+        t = chunk["t_s"]
+        after = self._t_fed if self._t_fed is not None else -np.inf
+        probe = t[::TIME_CHECK_STRIDE]
+        if t[0] > after and t[-1] >= probe[-1] and (probe.size < 2 or bool((probe[1:] > probe[:-1]).all())):
+            self._t_fed = float(t[-1])
+            return chunk
+        before = np.empty(t.size)
+        before[0] = after
+        np.fmax.accumulate(t[:-1], out=before[1:])
+        np.fmax(before[1:], after, out=before[1:])
+        keep = t > before
+        self._out_of_order += int(t.size - np.count_nonzero(keep))
+        chunk = chunk[keep]
+        if chunk.size:
+            self._t_fed = float(chunk["t_s"][-1])
+        return chunk
 
     def _take_seconds(self, chunk: np.ndarray, ends_second: bool = False) -> Update:
         """Process the complete seconds of pending + chunk; keep the last (maybe incomplete) second,
@@ -808,6 +840,15 @@ class Analyzer:
         t = blk.t_s - (self._origin or 0.0)
         q = blk.floats
         norm2, ok = _unusable_blocks(q)
+        # a block's time must lie in a second after the last analysed block's and not analysed yet (else it is
+        # left out: a clock that went back by less than feed()'s probe could see); in time order it always does
+        lowest = max(self._next_second, np.floor(self._t_block) + 1) - 1e-9
+        if not (t[0] > lowest and bool((t[1:] > t[:-1]).all())):
+            before = np.empty(t.size)
+            before[0] = lowest
+            np.fmax.accumulate(t[:-1], out=before[1:])
+            np.fmax(before[1:], lowest, out=before[1:])
+            ok = (t > before) if ok is None else ok & (t > before)
         status, pressure = blk.status, blk.pressure_pa
         if ok is not None:  # blocks the analysis cannot use are left out, as if they had not arrived
             self._unusable_blocks += int(ok.size - np.count_nonzero(ok))
@@ -824,6 +865,7 @@ class Analyzer:
             w, x, y, z = (np.where(idx >= 0, c[np.maximum(idx, 0)], np.float32(h))
                           for c, h in zip((w, x, y, z), held))
         self._q_settled = (float(w[-1]), float(x[-1]), float(y[-1]), float(z[-1]))
+        self._t_block = float(t[-1])
         return (t, w, x, y, z, q[4], q[5], q[6], q[7:10], settling, pressure, norm2)
 
     def _process(self, s: np.ndarray) -> Update:
@@ -834,6 +876,8 @@ class Analyzer:
         origin = self._origin or 0.0
         updates = []
         newest = float(s["t_s"][-1])
+        if not np.isfinite(newest):  # a NaN time that feed()'s probe passed over (its block is left out)
+            newest = float(np.nanmax(s["t_s"])) if np.isfinite(s["t_s"]).any() else origin + self._next_second - 1
         while s.size:
             j = _first_from(s["t_s"], origin, self._changes[0].second) if self._changes else s.size
             if j == 0:
@@ -1192,8 +1236,8 @@ class Analyzer:
             "events": kinds,
             "calibration": (self.calibration or Calibration()).source,
             "barometer_s": float(self._baro_seconds),
-            # samples left out: their quaternion is no orientation (usable()), counted by analysis block
-            "unusable_s": round(self._unusable_blocks * self.block / self.rate_hz, 3),
+            # samples left out: their quaternion is no orientation (usable()), or their time is out of order
+            "unusable_s": round((self._unusable_blocks * self.block + self._out_of_order) / self.rate_hz, 3),
             "calibrations": [{"from_s": float(k), **cal.to_dict()}
                              for k, cal in (self._calibrations or [(0, Calibration())])],
             "settings": self.settings.to_dict(),
