@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chunking import feed_chunked
 from dorsal.core import Analysis, analyze
@@ -147,3 +149,37 @@ def test_a_nan_time_or_one_sample_back_in_time_is_left_out(recordings: dict[str,
     same = np.isin(clean.timeline["t_s"], fed.timeline["t_s"])
     assert same.sum() >= clean.timeline.size - 2
     assert (clean.timeline["activity"][same] == fed.timeline["activity"]).all()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.data_too_large])
+@given(st.lists(st.tuples(st.sampled_from(["nan_q", "zero_q", "huge_q", "nan_acc", "inf_acc", "inf_gyro",
+                                           "nan_t", "t_back", "t_repeat"]),
+                          st.integers(0, 5999), st.integers(1, 300)), min_size=1, max_size=6),
+       st.lists(st.integers(1, 2500), min_size=1, max_size=4))
+def test_any_damage_in_any_chunking_gives_an_analysis_and_no_nan(recordings: dict[str, np.ndarray],
+                                                                damage: list[tuple[str, int, int]],
+                                                                sizes: list[int]) -> None:
+    """Random damage of every kind, fed in random chunks: no exception, every angle finite, strict JSON."""
+    s = recordings["seated-twist"][:6000].copy()
+    for kind, at, n in damage:
+        part = slice(at, at + n)
+        if kind.endswith("_q"):
+            value = {"nan_q": np.nan, "zero_q": 0.0, "huge_q": 1e30}[kind]
+            for f in ("qw", "qx", "qy", "qz"):
+                s[f][part] = value
+        elif kind.endswith("_acc"):
+            s["ay_mps2"][part] = np.nan if kind == "nan_acc" else np.inf
+        elif kind == "inf_gyro":
+            s["gx_rps"][part] = -np.inf
+        elif kind == "nan_t":
+            s["t_s"][part] = np.nan
+        elif kind == "t_back":
+            s["t_s"][part] -= 7.5
+        else:
+            s["t_s"][part] = s["t_s"][at]
+    got = feed_chunked(s, sizes)
+    for f in ("flexion_deg", "lateral_deg", "rotation_deg", "inclination_deg"):
+        assert np.isfinite(got.timeline[f]).all()
+    assert np.all(np.diff(got.timeline["t_s"]) > 0)
+    strict_json(got)

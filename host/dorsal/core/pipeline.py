@@ -225,15 +225,15 @@ def _unusable_blocks(f: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     the usable ones) for the blocks' float rows f (10, B): usable()'s rule. The squared norms are body_axes()'s
     own first step, so they are computed once for both; a NaN makes min() and max() NaN."""
     w, x, y, z = f[0], f[1], f[2], f[3]
-    n2 = np.multiply(w, w)
-    tmp = np.empty_like(n2)
-    for u in (x, y, z):
-        np.multiply(u, u, out=tmp)
-        n2 += tmp
+    with np.errstate(over="ignore", invalid="ignore"):  # a garbage record may overflow float32: not usable
+        n2 = np.multiply(w, w)
+        tmp = np.empty_like(n2)
+        for u in (x, y, z):
+            np.multiply(u, u, out=tmp)
+            n2 += tmp
     if n2.min() > NORM2_MIN and n2.max() < NORM2_MAX:
         return n2, None
-    with np.errstate(invalid="ignore"):
-        return n2, (n2 > NORM2_MIN) & (n2 < NORM2_MAX)
+    return n2, (n2 > NORM2_MIN) & (n2 < NORM2_MAX)
 
 
 def _first_usable(samples: np.ndarray) -> tuple[float, ...] | None:
