@@ -282,9 +282,11 @@ class PressureJoin:
         self._state = UnwrapState()
         self.readings = np.zeros(0, PRESSURE_DTYPE)
 
-    def add(self, message: bytes) -> None:
-        """One pressure message (ProtocolError when it is not a valid one)."""
+    def add(self, message: bytes, t_shift_s: float = 0.0) -> None:
+        """One pressure message (ProtocolError when it is not a valid one); t_shift_s: the shift of the device's
+        current boot (dorsal.boots), as its samples take."""
         new = decode_pressure([message], self._state)
+        new["t_s"] += t_shift_s
         r = np.concatenate([self.readings, new])
         self.readings = r[r["t_s"] >= r["t_s"].max() - PRESSURE_KEEP_S]
 

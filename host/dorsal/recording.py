@@ -28,6 +28,11 @@ improved defaults). The analysis' start is noted too: the settings it began
 with, and its calibration if it had one. ``analysis_changes`` reads them
 back; ``analysis_input`` gives what `dorsal analyze` and the store's rebuild
 analyse.
+
+A device that restarted mid-session (its seq and clock began again) is read as
+the live link handed it out: ``read_recording`` maps each new boot to follow on
+(dorsal.boots), with the link's ``device_restart`` notes' shifts when they
+match, and warns once per restart (``problems``).
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
 import numpy as np
 
-from dorsal.decode import (PRESSURE_DTYPE, SAMPLE_DTYPE, UnwrapState, decode_pressure, decode_samples, fill_pressure,
-                           pressure_messages)
+from dorsal.boots import map_recording, restart_problem
+from dorsal.decode import PRESSURE_DTYPE, SAMPLE_DTYPE, UnwrapState, decode_pressure, decode_samples, fill_pressure
 from dorsal.errors import DorsalError
 from dorsal.protocol import ProtocolError, wire
 
@@ -69,7 +74,8 @@ class Recording:
 
     path: Path
     header: dict[str, Any]
-    samples: np.ndarray  # SAMPLE_DTYPE, shape (N,), in file order
+    #: SAMPLE_DTYPE, shape (N,), in file order; a device's restart mid-session mapped to follow on (dorsal.boots)
+    samples: np.ndarray
     sample_rx_s: np.ndarray  # float64, shape (N,), receive time of each sample's frame
     messages: list[tuple[float, bytes]]  # non-sample messages (rx time, bytes)
     notes: list[tuple[float, dict[str, Any]]]
@@ -195,6 +201,8 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     offsets: list[int] = []
     lengths: list[int] = []
     rx: list[float] = []
+    frame_entries: list[int] = []  # the entry number of each data frame, and of each other message
+    message_entries: list[int] = []
     for kind, t, off, length in iter_entries(data, pos, rec):
         rec.entries += 1
         if kind == KIND_NOTE:
@@ -215,8 +223,10 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
             offsets.append(off)
             lengths.append(length)
             rx.append(t)
+            frame_entries.append(rec.entries)
         else:
             rec.messages.append((t, data[off : off + length]))
+            message_entries.append(rec.entries)
     if offsets:
         # The data frames side by side: other messages (pressure, battery) no longer cut the runs of
         # equal frames that the decoder views as one 2-D array.
@@ -224,17 +234,31 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         off_arr = np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)])
         offsets = off_arr.tolist()
         rx_arr = np.asarray(rx)
+        entry_arr = np.asarray(frame_entries, dtype=np.int64)
         try:
             rec.samples = decode_samples(data, off_arr, UnwrapState())
         except ProtocolError:
             # Some header is bad: keep the frames that decode on their own.
             good = np.array([_frame_ok(data, o) for o in offsets], dtype=bool)
             rec.undecodable_messages += int((~good).sum())
-            off_arr, rx_arr = off_arr[good], rx_arr[good]
+            off_arr, rx_arr, entry_arr = off_arr[good], rx_arr[good], entry_arr[good]
             rec.samples = decode_samples(data, off_arr, UnwrapState())
-        counts = np.frombuffer(data, np.uint8)[off_arr + 12].astype(np.int64)
+        raw = np.frombuffer(data, np.uint8)
+        counts = raw[off_arr + 12].astype(np.int64)
         rec.sample_rx_s = np.repeat(rx_arr, counts)
-    _join_pressure(rec)
+        period_s = np.repeat((raw[off_arr + 10].astype(np.int64) | raw[off_arr + 11].astype(np.int64) << 8) * 1e-6,
+                             counts)
+        restarts, starts = map_recording(rec.samples, rec.sample_rx_s, period_s, rec.notes)
+        if restarts:
+            # the entry each new boot starts at: the messages after it (the barometer's) are of that boot
+            boot_entries = np.repeat(entry_arr, counts)[starts]
+            _join_pressure(rec, message_entries, boot_entries, np.array([r.t_shift_s for r in restarts]))
+            origin = float(rec.samples["t_s"].min())
+            rec.problems += [restart_problem(r, origin) for r in restarts]
+        else:
+            _join_pressure(rec)
+    else:
+        _join_pressure(rec)
     if rec.truncated_bytes:
         rec.problems.append(f"truncated tail: the last {rec.truncated_bytes} bytes are an incomplete entry")
     if rec.corrupt_entries:
@@ -244,17 +268,28 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     return rec
 
 
-def _join_pressure(rec: Recording) -> None:
-    """The barometer's channel, when the recording has one, into the samples' pressure_pa."""
-    press = pressure_messages([m for _, m in rec.messages])
-    if not press:
+def _join_pressure(rec: Recording, entries: list[int] | None = None, boot_entries: np.ndarray | None = None,
+                   t_shifts: np.ndarray | None = None) -> None:
+    """The barometer's channel, when the recording has one, into the samples' pressure_pa.
+
+    After a device's restart (boot_entries: the entry number each new boot starts at, t_shifts: its time
+    shift), a message takes the shift of the boot it came in (entries: each message's entry number)."""
+    idx = [i for i, (_, m) in enumerate(rec.messages) if len(m) >= 2 and m[1] == wire.MSG_PRESSURE]
+    if not idx:
         return
+    press = [rec.messages[i][1] for i in idx]
     try:
         rec.pressure = decode_pressure(press)
     except ProtocolError:
-        good = [m for m in press if _pressure_ok(m)]
-        rec.undecodable_messages += len(press) - len(good)
-        rec.pressure = decode_pressure(good)
+        ok = [_pressure_ok(m) for m in press]
+        rec.undecodable_messages += ok.count(False)
+        idx = [i for i, g in zip(idx, ok) if g]
+        press = [m for m, g in zip(press, ok) if g]
+        rec.pressure = decode_pressure(press)
+    if entries is not None and boot_entries is not None and t_shifts is not None and press:
+        boot = np.searchsorted(boot_entries, np.asarray([entries[i] for i in idx]), side="right")
+        shift = np.concatenate([[0.0], t_shifts])[boot]
+        rec.pressure["t_s"] += np.repeat(shift, [m[12] for m in press])
     fill_pressure(rec.samples, rec.pressure)
 
 

@@ -28,7 +28,9 @@ def test_a_replayed_recording_hands_out_its_samples_by_seq_once_each(tmp_path: P
     backlog = [bytes([f[0], wire.MSG_DATA_BACKLOG]) + f[2:] for f in frames[12:18]]  # re-sent after the gap
     path = tmp_path / "gap.dorsal"
     with RecordingWriter(path, {"source": "test"}) as w:
-        for f in frames[:12] + frames[18:] + backlog + frames[3:5]:  # the gap's frames last; two frames twice
+        # the gap's frames last; two frames twice (less than a frame's 255 samples behind the newest live one:
+        # further behind, a live frame is a restarted device's, dorsal.boots)
+        for f in frames[:12] + frames[3:5] + frames[18:] + backlog:
             w.write_message(f)
 
     async def replay() -> list[np.ndarray]:

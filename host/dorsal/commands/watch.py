@@ -55,7 +55,7 @@ def _stats_json(link: Any, last: Any, device_s: float, wall_s: float) -> dict[st
     out["latency_ms_p50"] = get("latency_ms_p50", None)
     out["latency_ms_p99"] = get("latency_ms_p99", None)
     for k in ("duplicates", "noise_chunks", "frames_per_s", "rate_hz", "rssi_dbm", "battery_percent", "connects",
-              "disconnects", "backlog_requests", "mtu"):
+              "disconnects", "backlog_requests", "mtu", "device_restarts"):
         if hasattr(stats, k):
             out[k] = get(k)
     out["state"] = getattr(last, "state", None)

@@ -280,8 +280,8 @@ class LiveTracker:
                 self.record(settings_note(self.settings, None))
             # The first sample the link handed out: its merge buffer starts at the first seq received and hands
             # out by seq, once each, so this is also where a recording's analysis starts (by seq, the first copy:
-            # dorsal.recording.analysis_input), and the noted changes' times mean the same seconds there. (Not
-            # so if frames with a lower seq came later: a device that restarted its seq mid-recording.)
+            # dorsal.recording.analysis_input), and the noted changes' times mean the same seconds there. (A device
+            # that restarted mid-recording is mapped to follow on, live and in the recording: dorsal.boots.)
             self._origin_s = float(samples["t_s"][0])
             self._origin_unix_s = time.time() - float(samples["t_s"][-1] - samples["t_s"][0])
             self._angles = AngleState()

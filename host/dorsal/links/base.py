@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from dorsal.boots import Boots
 from dorsal.decode import SAMPLE_DTYPE, PressureJoin, StreamDecoder
 from dorsal.errors import DorsalError
 from dorsal.links.merge import MergeBuffer
@@ -89,6 +90,8 @@ class LinkStats:
     disconnects: int = 0
     backlog_requests: int = 0
     mtu: int | None = None
+    #: times the device restarted mid-session (its seq began again): its new boot follows on (dorsal.boots)
+    device_restarts: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,6 +135,8 @@ class Link:
         self._decoder = StreamDecoder()
         self._pressure = PressureJoin()
         self.merge = MergeBuffer()
+        #: the device's restarts: each new boot's samples are mapped to follow on before the merge buffer
+        self.boots = Boots()
         self._out: list[np.ndarray] = []
         self._other: list[bytes] = []
         self._wake: asyncio.Event | None = None
@@ -242,7 +247,7 @@ class Link:
                 self.battery_percent = int(msg[8])
             elif kind == wire.MSG_PRESSURE:
                 try:
-                    self._pressure.add(msg)
+                    self._pressure.add(msg, self.boots.t_shift_s)
                 except ProtocolError:
                     self.decode_errors += 1
             self._other.append(bytes(msg))
@@ -268,6 +273,9 @@ class Link:
         if msg[1] == wire.MSG_DATA and self._clock_offset_s is not None:
             newest_s = float(samples["t_s"][-1])
             self._latencies_ms.append((rx_s - self._clock_offset_s - newest_s) * 1000.0)
+        restart = self.boots.map(samples, rx_s, period_us * 1e-6)
+        if restart is not None:
+            self.record_note(restart.note())
         self.merge.push(samples)
         ready = self.merge.pop_ready()
         if ready.size:
@@ -364,10 +372,17 @@ class Link:
         assert self._progress is not None
         attempts = 0
         while self.connected and (hole := self.merge.hole()) is not None:
+            device_start = self.boots.to_device(hole.start_seq)
+            if device_start is None:
+                # a hole from before the device restarted: its backlog went with the restart
+                assert self.boots.boot_start_seq is not None
+                self._give_up(min(hole.end_seq, self.boots.boot_start_seq))
+                continue
+            shift = hole.start_seq - device_start
             self.backlog_requests += 1
             try:
                 status, payload = await self.request(
-                    wire.CMD_BACKLOG, (hole.start_seq & 0xFFFFFFFF, hole.end_seq & 0xFFFFFFFF))
+                    wire.CMD_BACKLOG, (device_start & 0xFFFFFFFF, (hole.end_seq - shift) & 0xFFFFFFFF))
             except LinkDown:
                 return  # asked again after the reconnect, when the next live frame shows the hole
             except TimeoutError:
@@ -380,7 +395,7 @@ class Link:
                 self._give_up(hole.end_seq)  # a device without a backlog: the gap stays (SPEC §7)
                 continue
             _, served, count = struct.unpack_from("<III", payload)
-            served_seq = hole.start_seq + ((served - hole.start_seq + 2**31) % 2**32 - 2**31)
+            served_seq = hole.start_seq + ((served - device_start + 2**31) % 2**32 - 2**31)
             if served_seq > hole.start_seq:
                 self._give_up(min(served_seq, hole.end_seq))  # overwritten in the device's ring
             if count == 0:
@@ -427,7 +442,8 @@ class Link:
             latency_ms_p50=_percentile(lat, 50), latency_ms_p99=_percentile(lat, 99),
             frames_per_s=round(len(recent) / span, 2) if span > 0 else 0.0, rate_hz=round(self.rate_hz, 2),
             rssi_dbm=self.rssi_dbm, battery_percent=self.battery_percent, connects=self.connects,
-            disconnects=self.disconnects, backlog_requests=self.backlog_requests, mtu=self.mtu)
+            disconnects=self.disconnects, backlog_requests=self.backlog_requests, mtu=self.mtu,
+            device_restarts=len(self.boots.restarts))
 
     def _take(self) -> LinkBatch:
         samples = (np.concatenate(self._out) if len(self._out) > 1 else self._out[0]) if self._out \

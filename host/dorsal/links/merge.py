@@ -6,6 +6,10 @@ first ``seq``; ``pop_ready`` hands out the contiguous run from ``next_seq``,
 dropping what was already handed out (duplicates). A gap at ``next_seq`` is a
 *hole*: the link asks the device's backlog for it, or gives it up with
 ``skip`` (the samples are then counted as lost).
+
+What is handed out never goes back in seq: a chunk behind ``next_seq`` is a
+duplicate. A device that restarted begins its seq again; the link maps its
+new boot to follow on before it gets here (dorsal.boots).
 """
 
 from __future__ import annotations
@@ -16,10 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dorsal.decode import SAMPLE_DTYPE, SOURCE_BACKLOG, SOURCE_LIVE
-
-#: A live chunk this far behind what was handed out means the device restarted (its seq began again).
-RESTART_BEHIND_SAMPLES = 1 << 20
+from dorsal.decode import SAMPLE_DTYPE, SOURCE_BACKLOG
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,6 @@ class MergeBuffer:
         self.duplicates = 0
         self.lost = 0
         self.recovered = 0
-        self.restarts = 0
 
     def push(self, samples: np.ndarray) -> None:
         """samples — SAMPLE_DTYPE array of consecutive ``seq`` (one or more wire messages of one channel)."""
@@ -50,11 +50,6 @@ class MergeBuffer:
             return
         first, last = int(samples["seq"][0]), int(samples["seq"][-1])
         if self.next_seq is None:
-            self.next_seq = first
-        elif (last < self.next_seq - RESTART_BEHIND_SAMPLES and samples["source"][0] == SOURCE_LIVE):
-            # the device rebooted: what is buffered is from before; start again at its new seq
-            self.restarts += 1
-            self._heap.clear()
             self.next_seq = first
         if last < self.next_seq:
             self.duplicates += samples.size
