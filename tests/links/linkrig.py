@@ -6,6 +6,7 @@ import os
 import select
 import shutil
 import threading
+import time
 import tty
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -29,7 +30,8 @@ class UsbCable:
     The host sees the board at ``path``, a symlink to a fresh pty at every plug (as /dev/serial/by-id/...
     names a board whose tty comes back under a new number). Unplugged, the pty is gone (the host's reads
     fail) and what the board writes is lost, as on a USB port with no host; the board keeps running.
-    ``inject`` puts bytes on the line towards the host (noise, REPL text).
+    ``inject`` puts bytes on the line towards the host (noise, REPL text); ``to_board`` keeps what the host
+    sent, with when it reached the board (time.monotonic). ``board``: the VirtualBoard behind it (the fixture's).
     """
 
     def __init__(self, board_port: str, path: Path) -> None:
@@ -40,6 +42,8 @@ class UsbCable:
         self.slave = -1
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.to_board: list[tuple[float, bytes]] = []
+        self.board: Any = None
         self.plug()
         self._thread = threading.Thread(target=self._relay, daemon=True)
         self._thread.start()
@@ -86,6 +90,7 @@ class UsbCable:
                             os.write(self.master, data)
                     elif fd == self.master:
                         os.write(self.board_fd, data)
+                        self.to_board.append((time.monotonic(), data))
 
     def close(self) -> None:
         self._stop.set()
@@ -111,6 +116,7 @@ def cable(tmp_path: Path, micropython: str) -> Iterator[UsbCable]:
 
     board = VirtualBoard(board_folder(tmp_path / "board"), micropython=micropython)
     c = UsbCable(board.start(), tmp_path / "ttyDORSAL0")
+    c.board = board
     yield c
     c.close()
     board.stop()

@@ -148,6 +148,10 @@ class Link:
         self._writer: Any = None
         self._early_notes: list[dict[str, Any]] = []  # record_note's before the recording opened
         self._last_rx = 0.0
+        #: when the last live data frame arrived (the link's clock): a serial session asks a quiet device why
+        self.last_live_rx_s = 0.0
+        #: the host stopped the stream itself (CMD_STOP through command()): a quiet device is then not restarted
+        self.stopped_by_host = False
         self._clock_offset_s: float | None = None  # host s (the loop's clock) minus device s
         self._latencies_ms: deque[float] = deque(maxlen=LATENCY_KEEP)
         self._frame_rx: deque[float] = deque()
@@ -251,7 +255,8 @@ class Link:
                 except ProtocolError:
                     self.decode_errors += 1
             self._other.append(bytes(msg))
-        if self.state in ("no data", "connecting") and self.connected:
+        # a response is no stream: a serial session's question to a quiet device (its status) leaves "no data"
+        if kind != wire.MSG_RESPONSE and self.state in ("no data", "connecting") and self.connected:
             self._set_state("streaming")
 
     def _on_data(self, msg: bytes, rx_s: float) -> None:
@@ -266,6 +271,8 @@ class Link:
             return
         self.frames += 1
         self._frame_rx.append(rx_s)
+        if msg[1] == wire.MSG_DATA:
+            self.last_live_rx_s = rx_s
         while self._frame_rx and self._frame_rx[0] < rx_s - RATE_WINDOW_S:
             self._frame_rx.popleft()
         period_us = msg[10] | (msg[11] << 8)
@@ -327,6 +334,8 @@ class Link:
             status, _ = await self.request(command, tuple(args))
         except (LinkDown, TimeoutError, OSError):
             return wire.ERR_BUSY
+        if status == wire.OK and command in (wire.CMD_START, wire.CMD_STOP):
+            self.stopped_by_host = command == wire.CMD_STOP
         return status
 
     async def _handshake(self) -> None:
@@ -355,6 +364,7 @@ class Link:
         status, _ = await self.request(wire.CMD_START)
         if status != wire.OK:
             raise LinkError(f"the device refused to stream ({wire.ERROR_NAMES.get(status, status)})")
+        self.stopped_by_host = False
 
     def _unwrap_device_s(self, device_ms: int, host_s: float) -> float:
         # the decoder unwraps the u32 t0_ms from its first value on: do the same for the sync

@@ -5,17 +5,25 @@ MicroPython's native USB) and the common USB-serial bridge chips. The host sends
 frame and deframes what comes back (protocol/SPEC.md §5): REPL text and noise between frames are counted,
 corrupt frames are counted, neither is ever decoded. When the port goes away (unplugged) the link keeps
 trying to open it again (or any matching board, when it was found by id), with backoff, forever.
+
+A board behind a USB-serial bridge (CP210x, CH340: most ESP32 development boards) keeps its port open when
+it resets (the reset button, its watchdog, a brown-out): its new boot waits for the host's start. A session
+from which no live data came for ``ASK_AFTER_S`` asks the device's status; when it answers that it is not
+streaming, the handshake runs again and the new boot follows on (dorsal.boots). A device that does not
+answer (hung, in its REPL) is asked again later, less and less often; a streaming device is never asked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from dorsal.links.base import COMMAND_TIMEOUT_S, DeviceInfo, Link, LinkDown, LinkError, backoff_delays
+from dorsal.links.base import (COMMAND_TIMEOUT_S, NO_DATA_AFTER_S, DeviceInfo, Link, LinkDown, LinkError,
+                               backoff_delays)
 from dorsal.protocol import wire
 
 BAUDRATE = 115200  # native USB ignores it; bridge chips need it
@@ -23,6 +31,14 @@ READ_TIMEOUT_S = 0.05
 #: a board that stopped reading its input fills the line: pyserial would retry a write forever, holding an
 #: executor worker (and spinning on EAGAIN); it fails instead, as its command would time out
 WRITE_TIMEOUT_S = COMMAND_TIMEOUT_S
+#: no live data frame for this long (a frame comes every 0.1 s at 100 Hz, every 1 s at the lowest rate, 10 Hz):
+#: the session asks the device whether it streams. Past NO_DATA_AFTER_S, so the dashboard says "no data" first
+ASK_AFTER_S = 3.0
+#: a device that did not answer, or answered that it streams while nothing comes, is asked again after this,
+#: doubling up to ASK_AGAIN_MAX_S: a board in its REPL takes every frame for typed text
+ASK_AGAIN_S = 5.0
+ASK_AGAIN_MAX_S = 30.0
+assert ASK_AFTER_S > NO_DATA_AFTER_S
 
 #: USB-serial bridge chips found on ESP32 development boards (vendor id, product id, chip)
 BRIDGE_CHIPS = (
@@ -157,7 +173,7 @@ class SerialLink(Link):
             self._went_up()
             await self._handshake()
             self._set_state("streaming")
-            await gone.wait()
+            await self._watch(gone)
         finally:
             stop.set()
             # the reader's last act, after handing over its bytes, is gone.set(): awaited here (the port
@@ -166,6 +182,52 @@ class SerialLink(Link):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):
                     await gone.wait()
+
+    async def _watch(self, gone: asyncio.Event) -> None:
+        """Until the port goes away: a device that sends no live data is asked whether it streams, and started
+        again when it does not (it restarted behind a bridge that kept the port open, or lost its start)."""
+        loop = asyncio.get_running_loop()  # the clock of the receive times (Link._on_message)
+        started_s = loop.time()  # the quiet time counts from the handshake's end, or the last restart of the stream
+        ask_at_s = 0.0
+        waits = None  # while the device stays quiet: the waits between questions
+        last_answer = None
+        while not gone.is_set():
+            now = loop.time()
+            quiet_from = max(self.last_live_rx_s, started_s)
+            if now - quiet_from < ASK_AFTER_S:
+                waits, last_answer = None, None  # streaming: a later silence begins afresh
+                sleep_s = quiet_from + ASK_AFTER_S - now
+            elif now < ask_at_s:
+                sleep_s = ask_at_s - now
+            else:
+                answer = await self._ask_streaming()
+                if answer != last_answer:  # noted when it changes, not at every question to a silent board
+                    self._note({"link": "status asked", "answer": answer})
+                    last_answer = answer
+                if answer == "not streaming" and not self.stopped_by_host:
+                    with contextlib.suppress(TimeoutError):  # still booting: asked again below
+                        await self._handshake()
+                        self._note({"link": "streaming again", "why": "the device was not streaming (it "
+                                    "restarted, or lost its start)"})
+                        started_s = loop.time()
+                if waits is None:
+                    waits = backoff_delays(ASK_AGAIN_S, ASK_AGAIN_MAX_S)
+                ask_at_s = loop.time() + next(waits)
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(sleep_s):  # not wait_for: see Link.request
+                    await gone.wait()
+
+    async def _ask_streaming(self) -> str:
+        """The device's answer to CMD_STATUS: "streaming", "not streaming" or "none" (no readable answer)."""
+        try:
+            status, payload = await self.request(wire.CMD_STATUS)
+        except TimeoutError:
+            return "none"
+        if status != wire.OK or len(payload) < struct.calcsize(wire.STATUS_FORMAT):
+            return "none"
+        flags = struct.unpack_from(wire.STATUS_FORMAT, payload)[5]
+        return "streaming" if flags & wire.STAT_STREAMING else "not streaming"
 
     def _on_bytes(self, data: bytes) -> None:
         d = self._deframer
