@@ -120,3 +120,56 @@ def cable(tmp_path: Path, micropython: str) -> Iterator[UsbCable]:
     yield c
     c.close()
     board.stop()
+
+
+class LinkReader:
+    """A link's batches read in the background (start it inside the test's event loop): the samples handed
+    out, and the states the link went through, each once per change."""
+
+    def __init__(self, link: Any) -> None:
+        import asyncio
+
+        self.link = link
+        self.parts: list[Any] = []
+        self.states: list[str] = []
+        self.task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        async for b in self.link.batches():
+            self.parts.append(b.samples)
+            if not self.states or self.states[-1] != b.state:
+                self.states.append(b.state)
+
+    async def until(self, ready: Callable[[], bool], timeout_s: float, what: str) -> None:
+        """Wait (polling) until ready() holds; fails with `what` after timeout_s."""
+        import asyncio
+
+        end = time.monotonic() + timeout_s
+        while not ready():
+            assert time.monotonic() < end, f"{what} (states {self.states})"
+            await asyncio.sleep(0.05)
+
+    async def close(self) -> Any:
+        """Close the link; every sample it handed out, in order."""
+        import asyncio
+
+        import numpy as np
+
+        await self.link.close()
+        await asyncio.gather(self.task, return_exceptions=True)
+        return np.concatenate(self.parts)
+
+
+def assert_recording_gives(path: Path, got: Any) -> Any:
+    """The recording's analysis input (what `dorsal analyze` reads) begins with exactly the samples the link
+    handed out (got), seq and time; returns the recording."""
+    import numpy as np
+
+    from dorsal.recording import analysis_input, read_recording
+
+    rec = read_recording(path)
+    inp = analysis_input(rec)
+    n = got.size
+    assert inp.samples.size >= n
+    assert np.array_equal(inp.samples["seq"][:n], got["seq"]) and np.array_equal(inp.samples["t_s"][:n], got["t_s"])
+    return rec

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from linkrig import UsbCable, cable, run  # noqa: F401 (cable: the virtual board's fixture)
+from linkrig import LinkReader, UsbCable, assert_recording_gives, cable, run  # noqa: F401 (cable: the fixture)
 
 from dorsal.decode import SOURCE_BACKLOG
 from dorsal.links.base import Link
@@ -158,39 +158,23 @@ def test_a_virtual_board_reset_mid_session_over_usb_serial(cable: UsbCable, tmp_
 
     async def body() -> tuple[np.ndarray, Any, int]:
         link = SerialLink(str(cable.path), record=path)
-        parts: list[np.ndarray] = []
-
-        async def read() -> None:
-            async for b in link.batches():
-                parts.append(b.samples)
-
-        task = asyncio.get_running_loop().create_task(read())
-        end = time.monotonic() + 30
-        while link.samples < 400:
-            assert time.monotonic() < end, "no samples arrived"
-            await asyncio.sleep(0.05)
+        reader = LinkReader(link)
+        await reader.until(lambda: link.samples >= 400, 30, "no samples arrived")
         assert await link.command(wire.CMD_REBOOT, (0,)) == wire.OK
         before = link.samples
         cable.unplug()  # the board resets 0.3 s after its answer; its USB goes with it
         await asyncio.sleep(1.0)
         cable.plug()
-        while not link.boots.restarts or link.merge.hole() is not None or link.samples < before + 400:
-            assert time.monotonic() < end + 30, "the new boot's samples did not come"
-            await asyncio.sleep(0.05)
+        await reader.until(lambda: bool(link.boots.restarts) and link.merge.hole() is None
+                           and link.samples >= before + 400, 30, "the new boot's samples did not come")
         stats = link.stats()
-        await link.close()
-        await asyncio.gather(task, return_exceptions=True)
-        return np.concatenate(parts), stats, before
+        return await reader.close(), stats, before
 
     got, stats, before = run(body)
     assert stats.device_restarts == 1 and stats.samples_lost == 0 and stats.duplicates == 0
     assert np.all(np.diff(got["seq"]) == 1) and np.all(np.diff(got["t_s"]) > 0)
-    rec = read_recording(path)
+    rec = assert_recording_gives(path, got)
     notes = [n["device_restart"] for _, n in rec.notes if "device_restart" in n]
     assert len(notes) == 1 and notes[0]["device_seq"] < 300  # the new boot's seq began again
-    inp = analysis_input(rec)
-    n = got.size
-    assert inp.samples.size >= n
-    assert np.array_equal(inp.samples["seq"][:n], got["seq"]) and np.array_equal(inp.samples["t_s"][:n], got["t_s"])
     assert [p for p in rec.problems if "as the live link noted" in p]
     print(f"virtual board reset: {before} samples before, {got.size - before} after; restart note {notes[0]}")
