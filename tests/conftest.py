@@ -52,6 +52,7 @@ HEAVY_FILES_FIRST = [
     "tests/bench/test_bench_runs.py",
     "tests/links/test_watch_cli.py",
     "tests/links/test_ble_link.py",
+    "tests/links/test_bridge_reset.py",  # real-time waits on a virtual board (~40 s), little CPU
     "tests/core/test_barometer.py",
     "tests/dashboard/test_live.py",
     "tests/core/test_seated_start.py",

@@ -21,7 +21,7 @@ from dorsal.links.base import COMMAND_TIMEOUT_S
 from dorsal.links.serialport import ASK_AFTER_S, ASK_AGAIN_S, SerialLink
 from dorsal.protocol import wire
 
-OLD_BOOT_SAMPLES = 1500
+OLD_BOOT_SAMPLES = 1000
 
 
 def commands_at_the_board(c: UsbCable, since_s: float) -> list[tuple[float, int]]:
