@@ -6,9 +6,11 @@ by one rule:
   decoded ``seq`` is more than ``RESTART_BELOW_SAMPLES`` below the previous live sample's starts a new
   boot. A frame holds at most 255 samples, so a re-sent or duplicated live frame is never one.
 - Mapping: every sample of the new boot (live and backlog) gets ``seq += seq_shift`` and
-  ``t_s += t_shift_s``: its first sample follows the highest mapped seq received before (+1), at the
-  latest mapped time before plus the host's gap between receiving the last data frame before and this
-  one (at least one sample period). Later restarts chain the same way.
+  ``t_s += t_shift_s``: its first frame received lands at the latest mapped time before plus the host's gap
+  between receiving the last data frame before and this one (at least one sample period). The samples the
+  new boot took before that frame (its seq counts from 0 at boot, while it waits for the host's start)
+  follow on the highest mapped seq received before (+1), as many as fit in that gap: the link fetches them
+  from the device's backlog like any gap. Later restarts chain the same way.
 
 The live link (links/base.py) maps each frame before its merge buffer and notes every restart in its
 recording (``Restart.note``, protocol/SPEC.md §8); ``map_recording`` maps a recording's samples in file
@@ -55,7 +57,15 @@ class Restart:
 
 def _shifts(first_seq: int, first_t_s: float, max_seq: int, max_t_s: float, gap_s: float,
             period_s: float) -> tuple[int, float]:
-    return max_seq + 1 - first_seq, max_t_s + max(gap_s, period_s) - first_t_s
+    """(seq_shift, t_shift_s) of a new boot whose first frame received starts at first_seq, first_t_s.
+
+    The firmware counts its seq from 0 at boot and keeps every sample in its backlog, streamed or not, so the
+    new boot's samples before its first frame (taken while it waited for the host's start) are fetched from
+    its backlog like any gap: they follow on first, as many of them as fit in the host's gap between the two
+    boots' frames (all of them in practice)."""
+    pre = max(0, min(first_seq, int(max(gap_s, 0.0) / period_s))) if period_s > 0 else 0
+    seq_shift = max_seq + 1 + pre - first_seq
+    return seq_shift, max_t_s + max(gap_s - pre * period_s, period_s) + pre * period_s - first_t_s
 
 
 class Boots:
@@ -87,7 +97,7 @@ class Boots:
             self.seq_shift, self.t_shift_s = _shifts(first, t0, self._max_seq, self._max_t_s, gap, period_s)
             restart = Restart(first, t0, self.seq_shift, self.t_shift_s)
             self.restarts.append(restart)
-            self.boot_start_seq = first + self.seq_shift
+            self.boot_start_seq = self._max_seq + 1  # mapped: the first of the new boot's samples fetched
         if live:
             self._last_live_seq = int(samples["seq"][-1])
         if self.seq_shift or self.t_shift_s:

@@ -58,10 +58,12 @@ def test_a_board_reset_that_keeps_the_port_open_streams_again_and_follows_on(cab
 
     got, stats, before, states, back_s = run(body)
     assert stats.connects == 1 and stats.disconnects == 0  # the port stayed open all along
-    # the streaming device was never asked; the quiet one once, then started again
-    assert [c for _, c in commands_at_the_board(cable, 0.0)] == [
-        wire.CMD_IDENTIFY, wire.CMD_SET_TIME, wire.CMD_START, wire.CMD_REBOOT,
-        wire.CMD_STATUS, wire.CMD_IDENTIFY, wire.CMD_SET_TIME, wire.CMD_START]
+    # the streaming device was never asked; the quiet one once, then started again, and its backlog asked for
+    # the samples the new boot took while it waited for the start
+    sent = [c for _, c in commands_at_the_board(cable, 0.0)]
+    assert sent[:8] == [wire.CMD_IDENTIFY, wire.CMD_SET_TIME, wire.CMD_START, wire.CMD_REBOOT,
+                        wire.CMD_STATUS, wire.CMD_IDENTIFY, wire.CMD_SET_TIME, wire.CMD_START]
+    assert set(sent[8:]) == {wire.CMD_BACKLOG}
     assert states == ["searching", "connecting", "streaming", "no data", "streaming", "ended"]
     assert stats.device_restarts == 1 and stats.samples_lost == 0 and stats.duplicates == 0
     assert np.all(np.diff(got["seq"]) == 1) and np.all(np.diff(got["t_s"]) > 0)
@@ -71,7 +73,10 @@ def test_a_board_reset_that_keeps_the_port_open_streams_again_and_follows_on(cab
     assert [n for n in links if n["link"] == "streaming again"]
     (restart,) = [n["device_restart"] for _, n in rec.notes if "device_restart" in n]
     assert restart["device_seq"] < 1000  # the new boot's seq began again
-    print(f"bridge reset: {before} samples before, {got.size - before} after; the new boot's first samples "
+    # its samples from its seq 0 on, those before the start from its backlog
+    assert before <= restart["seq_shift"] <= before + 100 and stats.samples_recovered >= restart["device_seq"] - 50
+    print(f"bridge reset: {before} samples before, {got.size - before} after ({stats.samples_recovered} from the "
+          f"backlog); the new boot's first samples "
           f"{back_s:.2f} s after the reboot's answer; restart note {restart}")
 
 

@@ -148,6 +148,37 @@ def test_a_hole_after_a_restart_is_asked_of_the_device_in_its_own_seq() -> None:
     assert link.stats().samples_recovered == 300 and link.stats().samples_lost == 0
 
 
+def test_the_samples_a_new_boot_took_before_its_start_come_from_its_backlog() -> None:
+    """The firmware counts its seq from 0 at boot and keeps every sample, streamed or not: a new boot whose
+    first live frame is its seq 300 (3 s waiting for the host's start, 4 s between the two boots' frames)
+    follows on from its seq 0, and those 300 samples are fetched from its backlog. Before, they were placed
+    before the new boot's start and never asked for."""
+    async def body() -> tuple[np.ndarray, BacklogDevice]:
+        link = BacklogDevice()
+        link.start()
+        rx = feed(link, frames(0, 3_000, 0), 0.0)
+        boot2 = frames(0, 2_000, 100)
+        link.device_frames = {k * PER_FRAME: f for k, f in enumerate(boot2)}
+        feed(link, boot2[30:], rx + 3.9)
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if link.merge.hole() is None and link.samples == 5_000:
+                break
+        got = delivered(link)
+        await link.close()
+        return got, link
+
+    got, link = asyncio.run(body())
+    (restart,) = link.boots.restarts
+    assert restart.device_seq == 300 and restart.seq_shift == 3_000  # its seq 0 follows the old boot's last
+    assert link.requests == [(0, 300)]
+    assert np.array_equal(got["seq"], np.arange(5_000)) and np.all(np.diff(got["t_s"]) > 0)
+    # the new boot's seq 0 lands 1 s after the old boot's last sample: 4 s between the frames, 3 s of them
+    # sampled before the start
+    assert np.isclose(got["t_s"][3_000] - got["t_s"][2_999], 1.0)
+    assert link.stats().samples_recovered == 300 and link.stats().samples_lost == 0
+
+
 def test_a_virtual_board_reset_mid_session_over_usb_serial(cable: UsbCable, tmp_path: Path) -> None:
     """The real firmware on a virtual board (the MicroPython unix port) resets on the host's CMD_REBOOT; its
     USB port goes away and comes back, as a board's own USB does at a reset. The link hands out both boots,
