@@ -97,6 +97,17 @@ def out_of_order(lines: list[str]) -> Damage:
             "6001 rows skipped: time not after the row before (first at line 2002)")
 
 
+def far_ahead(lines: list[str]) -> Damage:
+    # a logger's clock glitch: one row stamped far in the future, and three rows 30 s ahead; before, every row
+    # after the first of them was skipped (their times were not after its time)
+    out = list(lines)
+    out[4000] = with_cell(out[4000], 0, "1000000000.000000")
+    for n in (8001, 8002, 8003):
+        out[n - 1] = with_cell(out[n - 1], 0, f"{float(out[n - 1].split(',')[0]) + 30:.6f}")
+    return (out, without(out, [4001, 8001, 8002, 8003]),
+            "4 rows skipped: time far ahead of the rows around it (first at line 4001)")
+
+
 def bad_pressure(lines: list[str]) -> Damage:
     bad = {1002: "x", 2002: "nan"}
     assert all(lines[n - 1].rsplit(",", 1)[1] for n in bad)  # cells that hold readings
@@ -108,7 +119,7 @@ def bad_pressure(lines: list[str]) -> Damage:
 
 DAMAGE: dict[str, Callable[[list[str]], Damage]] = {
     "truncated": truncated, "not-finite": not_finite, "empty-cell": empty_cell, "out-of-order": out_of_order,
-    "bad-pressure": bad_pressure}
+    "far-ahead": far_ahead, "bad-pressure": bad_pressure}
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))

@@ -231,11 +231,33 @@ def _skipped(path: Path, lines: list[int], what: str) -> list[str]:
     return [f"{path}: {len(lines)} row{'s' if len(lines) > 1 else ''} skipped: {what} ({where})"]
 
 
+#: a run of at most this many rows whose time jumps ahead by more than AHEAD_S and comes back is a glitch of the
+#: logger's clock: those rows are skipped, not every row after them (whose times are not after theirs)
+AHEAD_MAX_ROWS = 8
+AHEAD_S = 1.0
+
+
+def _ahead(t: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """(N,) bool: the rows (among those kept) of a short run whose time is more than AHEAD_S ahead of the row
+    after it while the row before the run (if any) is before that row: timestamps from the far future."""
+    ahead = np.zeros(t.size, bool)
+    rows = np.flatnonzero(keep)
+    tt = t[rows]
+    for j in np.flatnonzero(tt[1:] < tt[:-1] - AHEAD_S):  # where the time comes back by more than AHEAD_S
+        after = tt[j + 1]
+        start = j  # the run is rows start..j: back to the first row after one before `after`
+        while start > 0 and tt[start - 1] >= after and j - start + 1 < AHEAD_MAX_ROWS:
+            start -= 1
+        if start == 0 or tt[start - 1] < after:
+            ahead[rows[start : j + 1]] = True
+    return ahead
+
+
 def load_imu_csv(path: str | Path) -> ImuCsv:
     """The rows of an --imu-csv file that can be used, and the problems of the others: a row with too few
     cells (the last line cut by a logger that died mid-write), a required cell that is not a finite number
-    (blank, text, nan, inf), or a time not after the last row kept (rows swapped, a logger restarted at 0)
-    is skipped. The optional pressure_pa column: a blank cell (a barometer slower than the IMU) holds the
+    (blank, text, nan, inf), a time far ahead of the rows around it (_ahead: a clock's glitch), or a time not
+    after the last row kept (rows swapped, a logger restarted at 0) is skipped. The optional pressure_pa column: a blank cell (a barometer slower than the IMU) holds the
     reading before it, and so does a cell that is not a finite number (reported); rows before the first
     reading are 0 (none). One clear error for a missing file or column, an empty file, or no usable row."""
     p = Path(path)
@@ -299,6 +321,8 @@ def load_imu_csv(path: str | Path) -> ImuCsv:
     keep = np.isfinite(data).all(axis=1)
     not_number += line[~keep].tolist()
     t = data[:, 0]
+    ahead = _ahead(t, keep)
+    keep &= ~ahead
     # The last time kept before a row is the greatest finite time before it, as a row skipped for its
     # time never raises that greatest time.
     before = np.empty_like(t)
@@ -309,6 +333,7 @@ def load_imu_csv(path: str | Path) -> ImuCsv:
     keep &= ~late
     problems = (_skipped(p, few_cells, "too few cells")
                 + _skipped(p, not_number, "not a finite number in a required column")
+                + _skipped(p, line[ahead].tolist(), "time far ahead of the rows around it")
                 + _skipped(p, line[late].tolist(), "time not after the row before")
                 + _skipped(p, cut, "the last line is cut"))
     if not keep.any():
