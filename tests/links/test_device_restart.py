@@ -126,6 +126,18 @@ class BacklogDevice(Link):
             loop.call_soon(self._on_message, bytes([f[0], wire.MSG_DATA_BACKLOG]) + f[2:])
 
 
+async def backfilled(link: BacklogDevice, n: int) -> np.ndarray:
+    """What the link handed out once its backfill has filled every hole and n samples came (up to 1 s), then
+    closed."""
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if link.merge.hole() is None and link.samples == n:
+            break
+    got = delivered(link)
+    await link.close()
+    return got
+
+
 def test_a_hole_after_a_restart_is_asked_of_the_device_in_its_own_seq() -> None:
     async def body() -> tuple[np.ndarray, BacklogDevice]:
         link = BacklogDevice()
@@ -134,13 +146,7 @@ def test_a_hole_after_a_restart_is_asked_of_the_device_in_its_own_seq() -> None:
         boot2 = frames(0, 2_000, 100)
         link.device_frames = {k * PER_FRAME: f for k, f in enumerate(boot2)}
         feed(link, boot2[:50] + boot2[80:], 400.0)  # 300 samples of the new boot missed
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if link.merge.hole() is None and link.samples == 5_000:
-                break
-        got = delivered(link)
-        await link.close()
-        return got, link
+        return await backfilled(link, 5_000), link
 
     got, link = asyncio.run(body())
     assert link.requests == [(500, 800)]  # the device's seq, not the session's 3500..3800
@@ -160,13 +166,7 @@ def test_the_samples_a_new_boot_took_before_its_start_come_from_its_backlog() ->
         boot2 = frames(0, 2_000, 100)
         link.device_frames = {k * PER_FRAME: f for k, f in enumerate(boot2)}
         feed(link, boot2[30:], rx + 3.9)
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if link.merge.hole() is None and link.samples == 5_000:
-                break
-        got = delivered(link)
-        await link.close()
-        return got, link
+        return await backfilled(link, 5_000), link
 
     got, link = asyncio.run(body())
     (restart,) = link.boots.restarts

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from dorsal.decode import SOURCE_BACKLOG
 from dorsal.protocol import wire
@@ -61,39 +62,28 @@ def check_both_boots(samples: np.ndarray) -> None:
     assert np.all(samples["pressure_pa"][:6_000] == 100_000.0) and np.all(samples["pressure_pa"][6_000:] == 90_000.0)
 
 
-def test_without_a_note_the_new_boot_follows_on_by_the_receive_times(tmp_path: Path) -> None:
+# the last frame of boot 1 came in at 599.9 s, the first of boot 2 at 602.4 s (the file's receive times); the
+# live link's own clock saw 4 s between them, and noted the shifts it took
+NOTED = {"device_restart": {"device_seq": 0, "device_t_s": 0.3, "seq_shift": 6_000,
+                            "t_shift_s": 5.0 + 59.99 + 4.0 - 0.3}}
+OTHER = {"device_restart": {"device_seq": 70, "device_t_s": 1.0, "seq_shift": 6_000, "t_shift_s": 100.0}}
+
+
+@pytest.mark.parametrize(("note", "gap_s", "problem"), [
+    (None, 2.5, "restarted at 1m02s"),  # without a note: by the receive times
+    (NOTED, 4.0, "restarted at 1m04s"),  # the live link's note gives the shifts
+    (OTHER, 2.5, "restarted at 1m02s"),  # a note of another restart is not taken
+], ids=["receive-times", "noted", "another-note"])
+def test_the_new_boot_follows_on(tmp_path: Path, note: dict | None, gap_s: float, problem: str) -> None:
     path = tmp_path / "restart.dorsal"
-    write_session(path)
+    write_session(path, note)
     rec = read_recording(path)
     samples = analysis_input(rec).samples
     check_both_boots(samples)
-    # the last frame of boot 1 came in at 599.9 s, the first of boot 2 at 602.4 s
-    assert np.isclose(samples["t_s"][6_000] - samples["t_s"][5_999], 2.5)
-    (problem,) = rec.problems
-    assert "restarted at 1m02s" in problem and "receive times" in problem
-
-
-def test_the_live_links_note_gives_the_shifts(tmp_path: Path) -> None:
-    path = tmp_path / "restart.dorsal"
-    # the live link's own clock saw 4 s between the frames (the file's receive times say 2.5 s)
-    t_shift = 5.0 + 59.99 + 4.0 - 0.3
-    write_session(path, {"device_restart": {"device_seq": 0, "device_t_s": 0.3, "seq_shift": 6_000,
-                                            "t_shift_s": t_shift}})
-    rec = read_recording(path)
-    samples = analysis_input(rec).samples
-    check_both_boots(samples)
-    assert np.isclose(samples["t_s"][6_000] - samples["t_s"][5_999], 4.0)
-    (problem,) = rec.problems
-    assert "restarted at 1m04s" in problem and "as the live link noted" in problem
-
-
-def test_a_note_of_another_restart_is_not_taken(tmp_path: Path) -> None:
-    path = tmp_path / "restart.dorsal"
-    write_session(path, {"device_restart": {"device_seq": 70, "device_t_s": 1.0, "seq_shift": 6_000,
-                                            "t_shift_s": 100.0}})
-    samples = analysis_input(read_recording(path)).samples
-    check_both_boots(samples)
-    assert np.isclose(samples["t_s"][6_000] - samples["t_s"][5_999], 2.5)
+    assert np.isclose(samples["t_s"][6_000] - samples["t_s"][5_999], gap_s)
+    (line,) = rec.problems
+    assert problem in line
+    assert ("as the live link noted" if note is NOTED else "receive times") in line
 
 
 def test_a_recording_without_a_restart_is_left_as_it_was(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import vqf
 
+from dorsal.core.pipeline import after_all_before
 from dorsal.decode import SAMPLE_DTYPE
 from dorsal.errors import DorsalError
 
@@ -323,13 +324,9 @@ def load_imu_csv(path: str | Path) -> ImuCsv:
     t = data[:, 0]
     ahead = _ahead(t, keep)
     keep &= ~ahead
-    # The last time kept before a row is the greatest finite time before it, as a row skipped for its
-    # time never raises that greatest time.
-    before = np.empty_like(t)
-    if t.size:
-        before[0] = -np.inf
-        np.maximum.accumulate(np.where(keep, t, -np.inf)[:-1], out=before[1:])
-    late = keep & ~(t > before)
+    # The last time kept before a row is the greatest time kept before it, as a row skipped for its time
+    # never raises that greatest time (rows skipped for other reasons count as NaN: they raise nothing).
+    late = keep & ~after_all_before(np.where(keep, t, np.nan), -np.inf)
     keep &= ~late
     problems = (_skipped(p, few_cells, "too few cells")
                 + _skipped(p, not_number, "not a finite number in a required column")

@@ -236,6 +236,17 @@ def _unusable_blocks(f: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return n2, (n2 > NORM2_MIN) & (n2 < NORM2_MAX)
 
 
+def after_all_before(t: np.ndarray, after: float) -> np.ndarray:
+    """(N,) bool: the times t that are after `after` and after every time before them (a NaN time is neither
+    after anything nor raises what comes after it)."""
+    before = np.empty(t.size)
+    if t.size:
+        before[0] = after
+        np.fmax.accumulate(t[:-1], out=before[1:])
+        np.fmax(before[1:], after, out=before[1:])
+    return t > before
+
+
 def _first_usable(samples: np.ndarray) -> tuple[float, ...] | None:
     """The orientation (w, x, y, z) of the first usable sample (usable()), or None."""
     ok = np.flatnonzero(usable(samples[:1]))
@@ -727,11 +738,7 @@ class Analyzer:
         if t[0] > after and t[-1] >= probe[-1] and (probe.size < 2 or bool((probe[1:] > probe[:-1]).all())):
             self._t_fed = float(t[-1])
             return chunk
-        before = np.empty(t.size)
-        before[0] = after
-        np.fmax.accumulate(t[:-1], out=before[1:])
-        np.fmax(before[1:], after, out=before[1:])
-        keep = t > before
+        keep = after_all_before(t, after)
         self._out_of_order += int(t.size - np.count_nonzero(keep))
         chunk = chunk[keep]
         if chunk.size:
@@ -844,11 +851,8 @@ class Analyzer:
         # left out: a clock that went back by less than feed()'s probe could see); in time order it always does
         lowest = max(self._next_second, np.floor(self._t_block) + 1) - 1e-9
         if not (t[0] > lowest and bool((t[1:] > t[:-1]).all())):
-            before = np.empty(t.size)
-            before[0] = lowest
-            np.fmax.accumulate(t[:-1], out=before[1:])
-            np.fmax(before[1:], lowest, out=before[1:])
-            ok = (t > before) if ok is None else ok & (t > before)
+            in_order = after_all_before(t, lowest)
+            ok = in_order if ok is None else ok & in_order
         status, pressure = blk.status, blk.pressure_pa
         if ok is not None:  # blocks the analysis cannot use are left out, as if they had not arrived
             self._unusable_blocks += int(ok.size - np.count_nonzero(ok))
