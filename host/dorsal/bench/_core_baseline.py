@@ -371,7 +371,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
             if sec is not None:
                 end_second(sec, acc)
             sec, acc = k, fresh()
-        # body axes (dorsal.core.angles.body_axes)
+        # body axes, in full Earth coordinates (dorsal.core.angles.tilt_angles needs only their vertical parts)
         n2 = 2.0 / (w * w + x * x + y * y + z * z)
         xs, ys, zs = x * n2, y * n2, z * n2
         xx, yy, zz = x * xs, y * ys, z * zs
@@ -384,7 +384,7 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
         q0 = r[0] * v2[0] + r[1] * v2[1] + r[2] * v2[2]
         q1 = r[3] * v2[0] + r[4] * v2[1] + r[5] * v2[2]
         q2 = r[6] * v2[0] + r[7] * v2[1] + r[8] * v2[2]
-        # posture angles (dorsal.core.angles.posture_angles)
+        # posture angles (dorsal.core.angles.tilt_angles), from the full axes
         inv = 1.0 / max(math.sqrt(q0 * q0 + q1 * q1), 1e-9)
         rx, ry = q0 * inv, q1 * inv
         y_fwd = y1 * rx - y0 * ry

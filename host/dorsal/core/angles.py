@@ -19,6 +19,8 @@ import numpy as np
 
 TWO_PI = 2.0 * np.pi
 DEG = np.float32(180.0 / np.pi)
+#: (4, 1) rad to deg of tilt_angles()'s flexion, lateral (turning its sign too), inclination and side
+_DEGREES = np.array([[DEG], [-DEG], [DEG], [DEG]], np.float32)
 
 
 @dataclass
@@ -32,99 +34,93 @@ class AngleState:
     turns: float = 0.0  #: whole turns added to it (a float64 integer)
 
 
-def body_axes(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray,
-              norm2: np.ndarray | None = None) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...],
-                                                        tuple[np.ndarray, ...]]:
-    """The body's superior and right axes in Earth coordinates, and the sensor axes' vertical parts.
+def tilt_angles(w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray, out: np.ndarray,
+                norm2: np.ndarray | None = None) -> np.ndarray:
+    """Flexion, lateral, inclination, side (deg) and heading (rad) into out (5, N) float32; returns the vertical
+    row (r20, r21, r22) of the sensor-to-Earth rotation R, (3, N) float32 (the vertical acceleration's weights).
 
     w, x, y, z: (N,) float32 quaternion components (sensor to Earth; need not be unit).
-    r_bs: (3, 3) body-to-sensor rotation (columns: body X, Y, Z in sensor coordinates).
+    r_bs: (3, 3) body-to-sensor rotation (columns: body X anterior, Y superior, Z right in sensor coordinates).
     norm2: w*w + x*x + y*y + z*z summed in that order, when the caller has it already (it is used up).
-    Returns (superior (3 arrays), right (3 arrays), vertical row (r20, r21, r22) of the sensor-to-Earth
-    rotation), all (N,) float32.
+
+    The angles are read in the wearer's heading: the right axis r's horizontal direction r_h / |r_h| and the
+    anterior direction up x r_h / |r_h|. With the body axes orthonormal (anterior a = superior y x right r),
+    the superior axis along the anterior direction is (y1 r0 - y0 r1) / |r_h| = -a2 / |r_h|, along the right
+    direction (y0 r0 + y1 r1) / |r_h| = -y2 r2 / |r_h| (y . r = 0), and |r_h| = sqrt(r0^2 + r1^2) =
+    sqrt(a2^2 + y2^2) (the body axes' vertical components are a row of the body-to-Earth rotation, a unit
+    vector). So flexion = atan2(-a2 / |r_h|, y2) = atan2(-a2, y2 |r_h|) and lateral = atan2(-y2 r2 / |r_h|,
+    sqrt(a2^2 / |r_h|^2 + y2^2)) = -atan2(y2 r2, sqrt(a2^2 + (y2 |r_h|)^2)): the tilt angles need only R's
+    vertical row (dotted with the body axes: a2, y2, r2), and no division (lying on a side, |r_h| -> 0, stays
+    finite); the same angles as the axes' full Earth coordinates give, to float32 rounding. Only the heading,
+    atan2(r0, -r1) (the anterior direction's), needs rows 0 and 1 of R, times the right axis's column.
     """
     f32, one = np.float32, np.float32(1.0)
-    # every intermediate is written into a few preallocated rows, used up in place (same arithmetic, same
-    # results as the plain expressions, less memory to stream through)
-    out = np.empty((9, w.size), f32)  # superior, right, the vertical row
-    work = np.empty((13, w.size), f32)
-    s, xs, ys, zs, xx, yy, zz, xy, xz, yz, wx, wy, wz = work
+    # every intermediate is written into a few preallocated rows, most of them used up in place (an operation
+    # that writes over one of its inputs streams through less memory than one that fills a fresh row)
+    vert = np.empty((3, w.size), f32)
+    work = np.empty((11, w.size), f32)
+    s, xs, ys, xx, yy, zz, xy, xz, yz, r01, tmp = work
     if norm2 is None:
         np.multiply(w, w, out=s)
         for u in (x, y, z):
             np.multiply(u, u, out=xx)
             s += xx
         norm2 = s
-    np.divide(f32(2.0), norm2, out=s)
-    for o, u in ((xs, x), (ys, y), (zs, z)):
-        np.multiply(u, s, out=o)
-    for o, u, v in ((xx, x, xs), (yy, y, ys), (zz, z, zs), (xy, x, ys), (xz, x, zs), (yz, y, zs), (wx, w, xs),
-                    (wy, w, ys), (wz, w, zs)):
-        np.multiply(u, v, out=o)
-    r20, r21, r22 = out[6:]
-    r01 = s  # the scale is used up
-    np.subtract(xy, wz, out=r01)
-    r10 = np.add(xy, wz, out=xy)
+    np.divide(f32(2.0), norm2, out=s)  # R = I + 2 / |q|^2 times sums of the quaternion's products
+    np.multiply(x, s, out=xs)
+    np.multiply(y, s, out=ys)
+    zs = np.multiply(s, z, out=s)
+    for o, u, c in ((xx, x, xs), (yy, y, ys), (zz, z, zs), (xy, x, ys), (xz, x, zs), (yz, y, zs)):
+        np.multiply(u, c, out=o)
+    wx, wy, wz = (np.multiply(c, w, out=c) for c in (xs, ys, zs))  # the scaled x, y, z's last use
+    r20, r21, r22 = vert
     np.subtract(xz, wy, out=r20)
-    r02 = np.add(xz, wy, out=xz)
     np.add(yz, wx, out=r21)
-    r12 = np.subtract(yz, wx, out=yz)
     np.subtract(one, xx, out=r22)
     r22 -= yy
+    # rows 0 and 1 over the products as they are used up (R's entries as ever: (1 - yy) - zz, ...)
+    np.subtract(xy, wz, out=r01)
+    r02 = np.add(xz, wy, out=xz)
+    r10 = np.add(xy, wz, out=xy)
+    r12 = np.subtract(yz, wx, out=yz)
     r00 = np.subtract(one, yy, out=yy)
     r00 -= zz
     r11 = np.subtract(one, xx, out=xx)
     r11 -= zz
-    tmp = wz  # the products are used up
-    for i, row in enumerate(((r00, r01, r02), (r10, r11, r12), (r20, r21, r22))):
-        for k, c in ((0, r_bs[:, 1].astype(f32)), (3, r_bs[:, 2].astype(f32))):
-            o = out[k + i]
-            np.multiply(row[0], c[0], out=o)
-            np.multiply(row[1], c[1], out=tmp)
-            o += tmp
-            np.multiply(row[2], c[2], out=tmp)
-            o += tmp
-    return (out[0], out[1], out[2]), (out[3], out[4], out[5]), (r20, r21, r22)
-
-
-def _tilt(sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], out: np.ndarray) -> None:
-    """Flexion, lateral, inclination, side (deg) and heading (rad) of the pieces' axes into out (5, n)."""
-    y0, y1, y2 = sup
-    r0, r1, r2 = right
-    f32 = np.float32
-    # the intermediates go into a few preallocated rows (same arithmetic as the plain expressions)
-    work = np.empty((4, y0.size), f32)
-    a, b, rx, ry = work
-    # right axis projected on the horizontal, and anterior = up x right (both horizontal unit vectors)
-    np.multiply(r0, r0, out=a)
-    np.multiply(r1, r1, out=b)
-    a += b
-    np.sqrt(a, out=a)
-    np.maximum(a, f32(1e-9), out=a)
-    inv = np.divide(f32(1.0), a, out=a)
-    np.multiply(r0, inv, out=rx)
-    np.multiply(r1, inv, out=ry)
-    y_fwd = np.multiply(y1, rx, out=a)  # superior axis on the anterior direction (-ry, rx)
-    np.multiply(y0, ry, out=b)
-    y_fwd -= b
-    np.arctan2(y_fwd, y2, out=out[0])
-    out[0] *= DEG
-    y_lat, tmp = b, out[1]  # superior axis on the right direction (rx, ry)
-    np.multiply(y0, rx, out=y_lat)
-    np.multiply(y1, ry, out=tmp)
-    y_lat += tmp
-    np.multiply(y_fwd, y_fwd, out=a)
-    np.multiply(y2, y2, out=tmp)
-    a += tmp
-    np.sqrt(a, out=a)
-    np.arctan2(y_lat, a, out=out[1])
-    out[1] *= DEG
-    for o, v, f in ((out[2], y2, np.arccos), (out[3], r2, np.arcsin)):
-        # clipped only when rounding put a value outside [-1, 1] (two reductions cost less than a clip)
-        f(np.clip(v, f32(-1.0), f32(1.0), out=o) if v.min() < -1.0 or v.max() > 1.0 else v, out=o)
-        o *= DEG
-    np.negative(ry, out=ry)
-    np.arctan2(rx, ry, out=out[4])  # anterior direction (-ry, rx)
+    # rows times constant columns, each sum in the order c0 + c1 + c2: -a2, y2, r2 = (-X, Y, Z) . row 2 (a
+    # negated column negates every product and sum exactly) into the rows of the angles they become, and
+    # r0, r1 = Z . rows 0 and 1, in place
+    body = r_bs.astype(f32)
+    a2n, y2, r2 = out[0], out[2], out[3]
+    for o, c in ((a2n, -body[:, 0]), (y2, body[:, 1]), (r2, body[:, 2])):
+        np.multiply(r20, c[0], out=o)
+        o += np.multiply(r21, c[1], out=tmp)
+        o += np.multiply(r22, c[2], out=tmp)
+    c = body[:, 2]
+    for r_0, r_1, r_2 in ((r00, r01, r02), (r10, r11, r12)):
+        r_0 *= c[0]
+        r_0 += np.multiply(r_1, c[1], out=r_1)
+        r_0 += np.multiply(r_2, c[2], out=r_2)
+    np.negative(r10, out=r10)  # -r1 after the sum, so an exact zero's sign is the heading's as ever
+    np.arctan2(r00, r10, out=out[4])  # the anterior direction (-r1, r0)
+    a_sq, t = r01, tmp  # used up
+    np.square(a2n, out=a_sq)
+    np.square(y2, out=t)
+    t += a_sq
+    np.sqrt(t, out=t)  # |r_h| = sqrt(a2^2 + y2^2)
+    t *= y2
+    np.arctan2(a2n, t, out=out[0])  # flexion, over -a2
+    np.square(t, out=t)
+    t += a_sq
+    np.sqrt(t, out=t)  # sqrt(a2^2 + (y2 |r_h|)^2)
+    np.arctan2(np.multiply(y2, r2, out=a_sq), t, out=out[1])  # the lateral bend negated (see _DEGREES)
+    ends = out[2:4]  # y2 and r2: clipped only when rounding put a value outside [-1, 1] (two reductions cost
+    if ends.min() < -1.0 or ends.max() > 1.0:  # less than a clip)
+        np.clip(ends, f32(-1.0), f32(1.0), out=ends)
+    np.arccos(y2, out=y2)  # inclination, in place
+    np.arcsin(r2, out=r2)  # side
+    out[:4] *= _DEGREES
+    return vert
 
 
 def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: AngleState) -> np.ndarray:
@@ -168,30 +164,20 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
     return ref.astype(np.float32)
 
 
-def posture_angles(
-    sup: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...], rate_hz: float, reference_s: float,
-    state: AngleState,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(flexion, lateral, rotation, inclination, side) in deg, each float32 (N,), from body_axes().
-
-    side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
-    lying on a side makes the heading-based angles degenerate, so it is reported on its own.
-    rate_hz is the rate of these samples (the heading reference filter's design rate).
-    """
-    out = np.empty((5, sup[0].size), np.float32)
-    _tilt(sup, right, out)
-    return out[0], out[1], _rotation(out[4], rate_hz, reference_s, state), out[2], out[3]
-
-
 def quaternion_angles(
     w: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray, r_bs: np.ndarray, rate_hz: float,
     reference_s: float, state: AngleState, norm2: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
-    """body_axes() then posture_angles(): (flexion, lateral, rotation, inclination, side, vertical row
-    r20, r21, r22), each float32 (N,), the angles written straight into one array."""
+    """(flexion, lateral, rotation, inclination, side) in deg and the vertical row r20, r21, r22 of the
+    sensor-to-Earth rotation, each float32 (N,), the angles written straight into one array.
+
+    side is the elevation of the body's right axis (+90 lying on the left side, -90 on the right):
+    lying on a side makes the heading-based angles degenerate, so it is reported on its own.
+    rate_hz is the rate of these samples (the heading reference filter's design rate); norm2 as in
+    tilt_angles().
+    """
     out = np.empty((5, w.size), np.float32)
-    sup, right, vert = body_axes(w, x, y, z, r_bs, norm2)
-    _tilt(sup, right, out)
+    vert = tilt_angles(w, x, y, z, r_bs, out, norm2)
     return (out[0], out[1], _rotation(out[4], rate_hz, reference_s, state), out[2], out[3], *vert)
 
 
@@ -222,8 +208,7 @@ def rebase_heading(state: AngleState, q: tuple[float, ...], r_bs: np.ndarray, ra
         return
     w, x, y, z = (np.array([v], np.float32) for v in q)
     out = np.empty((5, 1), np.float32)
-    sup, right, _ = body_axes(w, x, y, z, r_bs)
-    _tilt(sup, right, out)
+    tilt_angles(w, x, y, z, r_bs, out)
     read = float(out[4, 0])
     old = state.last_heading_rad
     turns = float(np.round((old - read) / TWO_PI))  # the new heading's turns nearest the old one

@@ -222,8 +222,8 @@ def usable(samples: np.ndarray) -> np.ndarray:
 
 def _unusable_blocks(f: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """(the squared norms of the blocks' quaternions, None when every block is usable, else the (B,) mask of
-    the usable ones) for the blocks' float rows f (10, B): usable()'s rule. The squared norms are body_axes()'s
-    own first step, so they are computed once for both; a NaN makes min() and max() NaN."""
+    the usable ones) for the blocks' float rows f (10, B): usable()'s rule. The squared norms are
+    tilt_angles()'s own first step, so they are computed once for both; a NaN makes min() and max() NaN."""
     w, x, y, z = f[0], f[1], f[2], f[3]
     with np.errstate(over="ignore", invalid="ignore"):  # a garbage record may overflow float32: not usable
         n2 = np.multiply(w, w)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from dorsal.core import Analyzer, Calibration, Event, Settings, Update
-from dorsal.core.angles import AngleState, body_axes, posture_angles, rebase_heading
+from dorsal.core.angles import AngleState, quaternion_angles, rebase_heading
 from dorsal.core.pipeline import spacing_rate
 from dorsal.dashboard.alerts import Alert, AlertBook, Escalation
 from dorsal.recording import AnalysisChange, calibration_note, settings_note
@@ -365,8 +365,8 @@ class LiveTracker:
             self._display_r_bs, self._display_cal = r_bs, cal
         w, x, y, z = (np.ascontiguousarray(samples[f], np.float32) for f in ("qw", "qx", "qy", "qz"))
         self._last_q = (float(w[-1]), float(x[-1]), float(y[-1]), float(z[-1]))
-        sup, right, _ = body_axes(w, x, y, z, self._display_r_bs)
-        flex, lat, rot, incl, _ = posture_angles(sup, right, rate_hz, reference_s, self._angles)
+        flex, lat, rot, incl = quaternion_angles(w, x, y, z, self._display_r_bs, rate_hz, reference_s,
+                                                 self._angles)[:4]
         self.flexion_deg, self.lateral_deg = float(flex[-1]), float(lat[-1])
         self.rotation_deg, self.inclination_deg = float(rot[-1]), float(incl[-1])
 
