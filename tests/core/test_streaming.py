@@ -59,6 +59,23 @@ def test_a_large_feed_analysed_in_pieces_gives_every_angle_and_the_same_result(r
     assert [e.to_json() for e in cut.events] == [e.to_json() for e in whole.events]
 
 
+def test_times_that_are_not_finite_by_the_cuts_of_the_pieces_change_nothing(recording: np.ndarray,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A time that is not finite (and that feed()'s probe of every 64th sample passes over) by where
+    Analyzer._pieces would cut may mislead its bisection: no cut is made there, so the seconds stay whole."""
+    samples = recording.copy()
+    rng = np.random.default_rng(1)
+    for k in range(1, samples.size // 1000):
+        at = k * 1000 + int(rng.integers(-30, 130))
+        samples["t_s"][at + (at % 64 == 0)] = np.nan
+    monkeypatch.setattr(pipeline, "BATCH_SPAN", samples.size)  # one feed
+    whole = analyze(samples, rate_hz=100.0)  # one piece
+    monkeypatch.setattr(pipeline, "BATCH_CHUNK", 1000)
+    cut = analyze(samples, rate_hz=100.0)
+    assert np.array_equal(cut.timeline, whole.timeline) and cut.summary == whole.summary
+    assert [e.to_json() for e in cut.events] == [e.to_json() for e in whole.events]
+
+
 def test_live_memory_stays_flat(recording: np.ndarray) -> None:
     """Without keep_timeline the analyzer holds no per-sample or per-second history."""
     a = Analyzer(rate_hz=100.0)

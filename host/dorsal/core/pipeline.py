@@ -1039,8 +1039,8 @@ class Analyzer:
 
     def _pieces(self, s: np.ndarray) -> list[np.ndarray]:
         """Complete seconds of samples s cut at whole seconds into pieces of about BATCH_CHUNK samples (or the
-        whole second a longer one is in); one piece when s is no longer than 3/2 BATCH_CHUNK, or from where a
-        time that is not finite lies at a cut."""
+        whole second a longer one is in); one piece when s is no longer than 3/2 BATCH_CHUNK, and from where a
+        time that is not finite lies at a cut (the bisection may have been misled by it: no cut there)."""
         origin = self._origin or 0.0
         t, out, i = s["t_s"], [], 0
         while s.size - i > BATCH_CHUNK + BATCH_CHUNK // 2:
@@ -1050,6 +1050,8 @@ class Analyzer:
             cut = i + _first_from(t[i:], origin, int(np.floor(at - origin)))
             if cut == i:  # a second of more than BATCH_CHUNK samples: the piece ends with it
                 cut = i + _first_from(t[i:], origin, int(np.floor(at - origin)) + 1)
+            if cut == i or not np.isfinite(t[cut - 1]):
+                break
             out.append(s[i:cut])
             i = cut
         out.append(s[i:])
