@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dorsal.bench._core_baseline import per_sample_baseline
-from dorsal.core import ACTIVITIES, Analyzer, Settings, analyze
+from dorsal.core import ACTIVITIES, Analyzer, Settings, analyze, pipeline
 from dorsal.core.activity import ACT
 from dorsal.core.calibration import Calibration
 from dorsal.core.pipeline import REFINE_STILL_S
@@ -90,6 +90,21 @@ def test_fixed_chunkings_take_the_same_neutral(begun_slouched: np.ndarray, size:
     assert calibrations == whole.summary["calibrations"]
     assert np.array_equal(timeline, whole.timeline)
     assert events == [e.to_json() for e in whole.events]
+
+
+@pytest.mark.parametrize("piece", [700, 6000])
+def test_pieces_of_the_per_sample_stages_take_the_same_neutral(begun_slouched: np.ndarray, piece: int,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Analyzer._analyse runs the per-sample stages in pieces of BATCH_CHUNK samples and the per-second ones
+    over all of them at once; the standing still seconds, seen in a run of several pieces, are analysed again
+    one piece at a time (700 samples: a 5 s still run spans two pieces)."""
+    whole = analyze(begun_slouched, rate_hz=100.0)  # one piece
+    monkeypatch.setattr(pipeline, "BATCH_CHUNK", piece)
+    monkeypatch.setattr(pipeline, "BATCH_SPAN", 8 * piece)
+    cut = analyze(begun_slouched, rate_hz=100.0)
+    assert cut.summary == whole.summary and len(whole.summary["calibrations"]) == 2
+    assert np.array_equal(cut.timeline, whole.timeline)
+    assert [e.to_json() for e in cut.events] == [e.to_json() for e in whole.events]
 
 
 def test_the_wearers_calibration_is_never_replaced(begun_slouched: np.ndarray) -> None:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dorsal.core import Analyzer, analyze
+from dorsal.core import Analyzer, analyze, pipeline
 
 
 def run_chunked(samples: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, list[dict]]:
@@ -39,6 +39,41 @@ def test_random_chunkings_equal_the_whole(recording: np.ndarray, sizes: list[int
     timeline, events = run_chunked(recording, sizes)
     assert np.array_equal(timeline, whole.timeline)
     assert events == [e.to_json() for e in whole.events]
+
+
+def test_a_large_feed_analysed_in_pieces_gives_every_angle_and_the_same_result(recording: np.ndarray,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed of many BATCH_CHUNK pieces (Analyzer._analyse: the per-sample stages piece by piece, the per-second
+    ones at once) returns the angles of all its analysis samples, as small feeds do, and the same analysis."""
+    small = Analyzer(rate_hz=100.0, keep_timeline=True)
+    parts = [small.feed(recording[i : i + 1000]) for i in range(0, recording.size, 1000)]
+    monkeypatch.setattr(pipeline, "BATCH_CHUNK", 2000)
+    big = Analyzer(rate_hz=100.0, keep_timeline=True)
+    update = big.feed(recording)
+    for name in ("t_s", "flexion_deg", "lateral_deg", "rotation_deg", "inclination_deg"):
+        assert np.array_equal(getattr(update, name), np.concatenate([getattr(u, name) for u in parts]))
+    assert np.array_equal(update.timeline, np.concatenate([u.timeline for u in parts]))
+    assert update.live == small.live
+    whole, cut = small.finish(), big.finish()
+    assert np.array_equal(cut.timeline, whole.timeline) and cut.summary == whole.summary
+    assert [e.to_json() for e in cut.events] == [e.to_json() for e in whole.events]
+
+
+def test_times_that_are_not_finite_by_the_cuts_of_the_pieces_change_nothing(recording: np.ndarray,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A time that is not finite (and that feed()'s probe of every 64th sample passes over) by where
+    Analyzer._pieces would cut may mislead its bisection: no cut is made there, so the seconds stay whole."""
+    samples = recording.copy()
+    rng = np.random.default_rng(1)
+    for k in range(1, samples.size // 1000):
+        at = k * 1000 + int(rng.integers(-30, 130))
+        samples["t_s"][at + (at % 64 == 0)] = np.nan
+    monkeypatch.setattr(pipeline, "BATCH_SPAN", samples.size)  # one feed
+    whole = analyze(samples, rate_hz=100.0)  # one piece
+    monkeypatch.setattr(pipeline, "BATCH_CHUNK", 1000)
+    cut = analyze(samples, rate_hz=100.0)
+    assert np.array_equal(cut.timeline, whole.timeline) and cut.summary == whole.summary
+    assert [e.to_json() for e in cut.events] == [e.to_json() for e in whole.events]
 
 
 def test_live_memory_stays_flat(recording: np.ndarray) -> None:

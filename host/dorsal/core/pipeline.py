@@ -100,9 +100,13 @@ REFINABLE = ("estimated", "assumed")
 #: away from the neutral in force.
 REFINE_STILL_S = 5
 REFINE_MIN_DEG = 3.0
-#: Samples per chunk when analysing a whole recording (~22 min at 100 Hz): bounds the temporaries,
-#: and keeps a chunk's fields within the processor's caches between the passes over them.
+#: Samples per piece of the per-sample stages (~22 min at 100 Hz; Analyzer._analyse): keeps a piece's fields
+#: within the processor's caches between the passes over them.
 BATCH_CHUNK = 1 << 17
+#: Samples per chunk when analysing a whole recording (~3 h at 100 Hz): bounds the temporaries; the
+#: per-second stages take a chunk's seconds at once (Analyzer._analyse), so their fixed cost comes once per
+#: chunk.
+BATCH_SPAN = 8 * BATCH_CHUNK
 #: The analysis rate (Hz) that blocks of samples are reduced to (see the module's docstring).
 ANALYSIS_RATE_HZ = 25.0
 #: Leak time constant of the height integrators (s). Longer (2.5 s) separated reaching from standing
@@ -195,6 +199,54 @@ class _Change:
     refined: bool = False  #: the analysis' own estimate of the neutral again (_refine_scan)
 
 
+#: For _refine_scan, per run of seconds: the index of each second's first analysis sample (S,), the orientation
+#: (w, x, y, z) (B,) float32, the sensor Y's vertical part (B,) float32, the settling fusion (B,) bool.
+_RefineBlocks = tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray, np.ndarray]
+
+
+@dataclass
+class _Piece:
+    """What the per-sample stages give for a run of whole seconds (Analyzer._per_sample): per analysis sample
+    (B,) and per second (S,)."""
+
+    #: t (B,) float64 s since the first sample, flexion, lateral bend, axial rotation and inclination (B,)
+    #: float32 deg: the Update's angles; None when they are not kept (Analyzer._keep_angles)
+    angles: tuple[np.ndarray, ...] | None
+    last: tuple[float, float, float, float]  #: the last analysis sample's flexion, lateral, rotation, inclination
+    #: what _refine_scan reads of the analysis samples, while the neutral may be estimated again and the seconds
+    #: are analysed in one piece; else None
+    refine: _RefineBlocks | None
+    secs: np.ndarray  #: (S,) int64, the second (s since the first sample, floored)
+    f_s: np.ndarray  #: (S,) float64 deg, mean flexion
+    l_s: np.ndarray  #: (S,) float64 deg, mean lateral bend
+    r_s: np.ndarray  #: (S,) float64 deg, mean axial rotation
+    i_s: np.ndarray  #: (S,) float64 deg, mean inclination
+    sd_s: np.ndarray  #: (S,) float64 deg, mean side tilt
+    flex_lo: np.ndarray  #: (S,) float32 deg, least flexion
+    flex_hi: np.ndarray  #: (S,) float32 deg, most flexion
+    band_rms: np.ndarray  #: (S,) float64 m/s^2, RMS of the gait band
+    h_lo: np.ndarray  #: (S,) float64 m, lowest height transient
+    h_hi: np.ndarray  #: (S,) float64 m, highest height transient
+    settling_s: np.ndarray  #: (S,) bool, the fusion was settling during the second
+    fault_s: np.ndarray  #: (S,) bool, an accelerometer fault
+    altitude: np.ndarray  #: (S,) float64 m, the barometer's altitude (NaN: none)
+    g_s: np.ndarray  #: (S,) float32 rad/s, gyro activity (gyro_activity)
+
+    #: the fields per second, in order
+    PER_SECOND = ("secs", "f_s", "l_s", "r_s", "i_s", "sd_s", "flex_lo", "flex_hi", "band_rms", "h_lo", "h_hi",
+                  "settling_s", "fault_s", "altitude", "g_s")
+
+    @staticmethod
+    def join(pieces: list[_Piece]) -> _Piece:
+        """Pieces of consecutive seconds as one (without refine: only a single piece keeps it)."""
+        cat = np.concatenate
+        angles = None
+        if pieces[0].angles is not None:
+            angles = tuple(cat([p.angles[k] for p in pieces if p.angles is not None]) for k in range(5))
+        per_second = (cat([getattr(p, k) for p in pieces]) for k in _Piece.PER_SECOND)
+        return _Piece(angles, pieces[-1].last, None, *per_second)
+
+
 @dataclass
 class Update:
     """The result of one feed: angles of the processed samples at the analysis rate (one per block of
@@ -272,15 +324,18 @@ def extension_deg(flex: np.ndarray, incl: np.ndarray, side: np.ndarray) -> np.nd
     return np.where(known, ext, 0.0)
 
 
-def gyro_activity(gyro: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def gyro_activity(gyro: np.ndarray, starts: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
     """Per second: RMS deviation (rad/s) of the gyro from its mean over that second.
 
-    gyro: (3, N) rad/s; starts: index of each second's first sample.
+    gyro: (3, N) rad/s; starts: index of each second's first sample; counts: each second's samples (found
+    from starts when not given).
     Raw gyro carries the chip's zero-rate offset (up to +-20 deg/s on an MPU-6050), so movement is
     judged by variation, not magnitude.
     """
     g = np.asarray(gyro, np.float32)
-    inv = (1.0 / np.diff(np.append(starts, g.shape[1]))).astype(np.float32)
+    if counts is None:
+        counts = np.diff(np.append(starts, g.shape[1]))
+    inv = (1.0 / counts).astype(np.float32)
     m = np.add.reduceat(g, starts, axis=1) * inv
     with np.errstate(invalid="ignore"):  # an infinite reading: that second's activity is NaN
         var = np.add.reduceat(g * g, starts, axis=1) * inv - m * m
@@ -317,18 +372,21 @@ def _held(v: np.ndarray, hold: np.ndarray | None, last: float | None) -> tuple[n
     return np.where(idx >= 0, v[np.maximum(idx, 0)], np.float32(last)), last
 
 
-def _seconds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of each second's first sample, the second) for times t (s, increasing): the seconds are
-    floor(t). Found by bisection at the whole seconds, unless a gap makes those many."""
+def _seconds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(index of each second's first sample, the second, its samples) for times t (s, increasing): the
+    seconds are floor(t). Found by bisection at the whole seconds, unless a gap makes those many."""
     first, last = int(np.floor(t[0])), int(np.floor(t[-1]))
     if last - first > t.size:
         k = np.floor(t).astype(np.int64)
         starts = np.flatnonzero(np.diff(k, prepend=k[0] - 1))
-        return starts, k[starts]
+        return starts, k[starts], np.diff(starts, append=t.size)
     whole = np.arange(first, last + 1)
     edges = np.searchsorted(t, whole.astype(np.float64), side="left")
-    keep = np.diff(edges, append=t.size) > 0  # seconds with samples
-    return edges[keep], whole[keep]
+    counts = np.diff(edges, append=t.size)
+    if counts.all():  # every second has samples
+        return edges, whole, counts
+    keep = counts > 0
+    return edges[keep], whole[keep], counts[keep]
 
 
 def _extremes(v: np.ndarray, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -624,6 +682,8 @@ class Analyzer:
         self._sitting_inferred_s = 0
         #: the look for standing still seconds to estimate the neutral from, while it is estimated or assumed
         self._refine: _Refine | None = _Refine() if calibration is None or calibration.source in REFINABLE else None
+        #: the Update carries the angles of every analysis sample (analyze() reads none of them)
+        self._keep_angles = True
 
     # ------------------------------------------------------------------ changes
 
@@ -781,7 +841,10 @@ class Analyzer:
         if self._started:
             return chunk
         buf = np.concatenate([self._unsettled, chunk]) if self._unsettled.size else chunk
-        good = np.flatnonzero((buf["status"] & wire.ST_FUSION_SETTLING) == 0)
+        status = buf["status"]
+        good = np.flatnonzero((status[:1] & wire.ST_FUSION_SETTLING) == 0)  # most often the first: one is read
+        if good.size == 0:
+            good = np.flatnonzero((status & wire.ST_FUSION_SETTLING) == 0)
         if good.size == 0:
             self._unsettled = buf
             return np.zeros(0, SAMPLE_DTYPE)
@@ -882,33 +945,125 @@ class Analyzer:
         newest = float(s["t_s"][-1])
         if not np.isfinite(newest):  # a NaN time that feed()'s probe passed over (its block is left out)
             newest = float(np.nanmax(s["t_s"])) if np.isfinite(s["t_s"]).any() else origin + self._next_second - 1
+        one_piece = False  # the seconds are analysed one piece at a time (_analyse returned None)
         while s.size:
             j = _first_from(s["t_s"], origin, self._changes[0].second) if self._changes else s.size
             if j == 0:
                 self._apply(self._changes.pop(0))
                 continue
-            done = self._analyse(s[:j])
+            if one_piece:
+                j = self._pieces(s[:j])[0].size
+            done = self._analyse(s[:j], one_piece)
+            if done is None:
+                one_piece = True
+                continue
             if isinstance(done, int):
                 # the neutral is estimated again from second `done` on, found in these seconds: the seconds
                 # before it are analysed again (the same values), and that schedules the change
                 second, j = done, _first_from(s["t_s"], origin, done)
-                done = self._analyse(s[:j])
+                done = self._analyse(s[:j], True)
                 assert isinstance(done, Update) and any(c.second == second and c.refined for c in self._changes)
             updates.append(done)
             s = s[j:]
         self._next_second = max(self._next_second, int(np.floor(newest - origin)) + 1)
         return _join(updates, self.live)
 
-    def _analyse(self, s: np.ndarray) -> Update | int:
+    def _analyse(self, s: np.ndarray, one_piece: bool = False) -> Update | int | None:
         """Complete seconds of samples, all under one calibration and one set of settings.
 
+        The per-sample stages (_per_sample) take the seconds in pieces of about BATCH_CHUNK samples (_pieces;
+        one_piece: in one), so that each piece's arrays stay in the processor's caches between their passes;
+        the per-second stages (activity, events, timeline) then take all the seconds at once, so that their
+        fixed cost (a few hundred numpy calls on short arrays) comes once, not once per piece. Every stage
+        carries its state, so the result is that of any other cut.
+
         While the neutral may be estimated again (_refine_scan): when these seconds call for it before their
-        last second, nothing is kept of them, and the second the new neutral applies from is returned.
+        last second, nothing is kept of them, and the second the new neutral applies from is returned. The
+        look reads the analysis samples of its standing still seconds, which only a single piece keeps: when
+        several pieces have such seconds, nothing is kept of them either, and None says to analyse the
+        seconds again one piece at a time (rare: the look ends at the first such run of REFINE_STILL_S).
         """
         before = self._state_before() if self._refine is not None and s.size else None
+        cuts = [s] if one_piece else self._pieces(s)
+        keep = len(cuts) == 1 or self._keep_angles
+        pieces = [p for p in (self._per_sample(c, keep, len(cuts) == 1) for c in cuts) if p is not None]
+        if not pieces:
+            return _empty_update(self.live)
+        p = pieces[0] if len(pieces) == 1 else _Piece.join(pieces)
+        secs, f_s, l_s, r_s, i_s = p.secs, p.f_s, p.l_s, p.r_s, p.i_s
+        self._baro_seconds += int(np.isfinite(p.altitude).sum())
+        baro_drop, baro_rise = self._baro.update(p.altitude)
+
+        activity = self._activity.classify(SecondFeatures(
+            i_s, p.flex_hi, p.flex_lo, p.band_rms, p.h_lo, p.h_hi, p.settling_s, p.fault_s, baro_drop, baro_rise))
+        if before is not None:
+            if p.refine is None and self._still(activity, p.g_s).any():
+                self._put_back(before)
+                return None
+            refined = self._refine_scan(secs, activity, p.g_s, p.refine)
+            if refined is not None:
+                self._put_back(before)
+                return refined
+
+        rows = np.zeros(secs.size, TIMELINE_DTYPE)
+        rows["t_s"] = secs
+        rows["activity"] = activity
+        rows["flexion_deg"], rows["lateral_deg"] = f_s, l_s
+        rows["rotation_deg"], rows["inclination_deg"] = r_s, i_s
+        if self.keep_timeline:
+            self._timeline.append(rows)
+        self._activity_s += np.bincount(activity, minlength=len(ACTIVITIES))
+        self._seconds += secs.size
+
+        events = self._detect(secs, activity, f_s, r_s, i_s, l_s, p.g_s, p.sd_s)
+
+        sitting = activity == ACT["sitting"]
+        now = int(secs[-1])
+        lv = self.live
+        lv.t_s = float(now)
+        lv.activity = ACTIVITIES[int(activity[-1])]
+        lv.flexion_deg, lv.lateral_deg, lv.rotation_deg, lv.inclination_deg = p.last
+        bout_open = self._sitting.open_start is not None
+        lv.sitting_bout_s = float(self._sitting.open_length(now)) if sitting[-1] or bout_open else 0.0
+        lv.sitting_bout_end_s = float(self._sitting.open_last + 1) if bout_open else 0.0
+        lv.unknown_still_s = float(now - self._unknown.start + 1) if self._unknown is not None else 0.0
+        lv.sitting_inferred_s = float(self._sitting_inferred_s)
+        lv.slouching_s = float(self._slouch.open_length(now)) if self._slouch_on else 0.0
+        lv.extension_deg = float(max(0.0, -f_s[-1]))
+        lv.extension_run_s = float(self._extension.open_length(now)) if self._ext_over else 0.0
+        lv.twists_today = self._twists
+        if p.angles is None:  # not kept (analyze())
+            z = np.zeros(0)
+            return Update(z, z, z, z, z, rows, events, lv)
+        return Update(*p.angles, rows, events, lv)
+
+    def _pieces(self, s: np.ndarray) -> list[np.ndarray]:
+        """Complete seconds of samples s cut at whole seconds into pieces of about BATCH_CHUNK samples (or the
+        whole second a longer one is in); one piece when s is no longer than 3/2 BATCH_CHUNK, and from where a
+        time that is not finite lies at a cut (the bisection may have been misled by it: no cut there)."""
+        origin = self._origin or 0.0
+        t, out, i = s["t_s"], [], 0
+        while s.size - i > BATCH_CHUNK + BATCH_CHUNK // 2:
+            at = float(t[i + BATCH_CHUNK])
+            if not np.isfinite(at):
+                break
+            cut = i + _first_from(t[i:], origin, int(np.floor(at - origin)))
+            if cut == i:  # a second of more than BATCH_CHUNK samples: the piece ends with it
+                cut = i + _first_from(t[i:], origin, int(np.floor(at - origin)) + 1)
+            if cut == i or not np.isfinite(t[cut - 1]):
+                break
+            out.append(s[i:cut])
+            i = cut
+        out.append(s[i:])
+        return out
+
+    def _per_sample(self, s: np.ndarray, angles: bool, refine: bool) -> _Piece | None:
+        """The per-sample stages over complete seconds of samples s: blocks, angles, the gait and height
+        filters, and what each second shows (_Piece, keeping the analysis samples' angles, and what
+        _refine_scan reads of them while the look goes on, when told to); None when no usable block ends in s."""
         blocks = self._blocks(s) if s.size else None
         if blocks is None:
-            return _empty_update(self.live)
+            return None
         t, w, x, y, z, ax, ay, az, gyro, settling, pressure, norm2 = blocks
         st = self.settings
         assert self._r_bs is not None
@@ -926,8 +1081,7 @@ class Analyzer:
             a_vert += np.multiply(v1, ay, out=tmp)
             a_vert += np.multiply(v2, az, out=tmp)
             a_vert -= np.float32(GRAVITY_MPS2)
-        starts, secs = _seconds(t)
-        counts = np.diff(np.append(starts, t.size))
+        starts, secs, counts = _seconds(t)
         width = int(counts[0]) if (counts == counts[0]).all() else 0  # analysis samples in every second, if equal
         # An accelerometer fault (settings.accel_fault_low_g): whole seconds by their mean |a|, and, until
         # the gait filter has had its first input, each analysis sample by its own. Faulty samples feed
@@ -957,54 +1111,15 @@ class Analyzer:
         def mean(v: np.ndarray) -> np.ndarray:
             return np.add.reduceat(v, starts) / counts
 
-        f_s, l_s, r_s, i_s, sd_s = mean(flex), mean(lat), mean(rot), mean(incl), mean(side)
-        band_rms = np.sqrt(mean(band * band))
         h_lo, h_hi = _extremes(height, starts, width)
         flex_lo, flex_hi = _extremes(flex, starts, width)
-        g_s = gyro_activity(gyro, starts)
-        altitude = second_altitudes(pressure, starts, counts)
-        self._baro_seconds += int(np.isfinite(altitude).sum())
-        baro_drop, baro_rise = self._baro.update(altitude)
-
-        activity = self._activity.classify(SecondFeatures(
-            i_s, flex_hi, flex_lo, band_rms, h_lo, h_hi,
-            np.logical_or.reduceat(settling, starts) if settling.any() else np.zeros(secs.size, bool), fault_s,
-            baro_drop, baro_rise))
-        if before is not None:
-            refined = self._refine_scan(secs, activity, g_s, starts, (w, x, y, z), v1, settling)
-            if refined is not None:
-                self._put_back(before)
-                return refined
-
-        rows = np.zeros(secs.size, TIMELINE_DTYPE)
-        rows["t_s"] = secs
-        rows["activity"] = activity
-        rows["flexion_deg"], rows["lateral_deg"] = f_s, l_s
-        rows["rotation_deg"], rows["inclination_deg"] = r_s, i_s
-        if self.keep_timeline:
-            self._timeline.append(rows)
-        self._activity_s += np.bincount(activity, minlength=len(ACTIVITIES))
-        self._seconds += secs.size
-
-        events = self._detect(secs, activity, f_s, r_s, i_s, l_s, g_s, sd_s)
-
-        sitting = activity == ACT["sitting"]
-        now = int(secs[-1])
-        lv = self.live
-        lv.t_s = float(now)
-        lv.activity = ACTIVITIES[int(activity[-1])]
-        lv.flexion_deg, lv.lateral_deg = float(flex[-1]), float(lat[-1])
-        lv.rotation_deg, lv.inclination_deg = float(rot[-1]), float(incl[-1])
-        bout_open = self._sitting.open_start is not None
-        lv.sitting_bout_s = float(self._sitting.open_length(now)) if sitting[-1] or bout_open else 0.0
-        lv.sitting_bout_end_s = float(self._sitting.open_last + 1) if bout_open else 0.0
-        lv.unknown_still_s = float(now - self._unknown.start + 1) if self._unknown is not None else 0.0
-        lv.sitting_inferred_s = float(self._sitting_inferred_s)
-        lv.slouching_s = float(self._slouch.open_length(now)) if self._slouch_on else 0.0
-        lv.extension_deg = float(max(0.0, -f_s[-1]))
-        lv.extension_run_s = float(self._extension.open_length(now)) if self._ext_over else 0.0
-        lv.twists_today = self._twists
-        return Update(t, flex, lat, rot, incl, rows, events, lv)
+        settling_s = np.logical_or.reduceat(settling, starts) if settling.any() else np.zeros(secs.size, bool)
+        return _Piece((t, flex, lat, rot, incl) if angles else None,
+                      (float(flex[-1]), float(lat[-1]), float(rot[-1]), float(incl[-1])),
+                      (starts, (w, x, y, z), v1, settling) if refine and self._refine is not None else None,
+                      secs, mean(flex), mean(lat), mean(rot), mean(incl), mean(side), flex_lo, flex_hi,
+                      np.sqrt(mean(band * band)), h_lo, h_hi, settling_s, fault_s,
+                      second_altitudes(pressure, starts, counts), gyro_activity(gyro, starts, counts))
 
     def _state_before(self) -> tuple[dict[str, Any], ...]:
         """What analysing seconds changes up to their activity (_analyse): the analyzer's attributes and those of
@@ -1020,8 +1135,13 @@ class Analyzer:
         self._baro.__dict__.update(baro)
         self._activity.__dict__.update(activity)
 
-    def _refine_scan(self, secs: np.ndarray, activity: np.ndarray, gyro: np.ndarray, starts: np.ndarray,
-                     q: tuple[np.ndarray, ...], up_y: np.ndarray, settling: np.ndarray) -> int | None:
+    def _still(self, activity: np.ndarray, gyro: np.ndarray) -> np.ndarray:
+        """(S,) bool: the seconds standing still (activity codes (S,), gyro activity (S,) rad/s), as _refine_scan
+        looks for them."""
+        return (activity == ACT["standing"]) & (gyro < np.float32(self.settings.still_gyro_rps))
+
+    def _refine_scan(self, secs: np.ndarray, activity: np.ndarray, gyro: np.ndarray,
+                     blocks: _RefineBlocks | None) -> int | None:
         """The neutral estimated again, once, while the one in force is estimated or assumed.
 
         The wearer stands upright after a stand-up or a walk far more reliably than they sit upright at the
@@ -1032,6 +1152,7 @@ class Analyzer:
         second after them when it tilts at least REFINE_MIN_DEG away from the neutral in force; either way
         the look ends there.
 
+        blocks: what it reads of the seconds' analysis samples; needed only when some second stands still.
         Returns the second the new neutral applies from when that lies within these seconds (the caller
         analyses them again up to it), else None (a change for the next second is scheduled, or the open
         run is carried on).
@@ -1039,10 +1160,12 @@ class Analyzer:
         look = self._refine
         assert look is not None
         n = secs.size
-        still = (activity == ACT["standing"]) & (gyro < np.float32(self.settings.still_gyro_rps))
+        still = self._still(activity, gyro)
         if not still.any():
             self._refine = _Refine()
             return None
+        assert blocks is not None
+        starts, q, up_y, settling = blocks
         ok = still & (np.minimum.reduceat(up_y, starts) > np.float32(ESTIMATE_UP_MIN))
         if settling.any():
             ok &= ~np.logical_or.reduceat(settling, starts)
@@ -1317,6 +1440,7 @@ def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: 
         else:
             settings = change
     a = Analyzer(settings, calibration, rate_hz or rate_of(samples), keep_timeline=True)
+    a._keep_angles = False
     for at_s, change in later:
         if isinstance(change, Calibration):
             a.set_calibration(change, at_s)
@@ -1326,7 +1450,7 @@ def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: 
     # whole seconds, so each is analysed in one pass with nothing left waiting.
     t, n, i = samples["t_s"], samples.size, 0
     while i < n:
-        j = min(n, i + BATCH_CHUNK)
+        j = min(n, i + BATCH_SPAN)
         cut = i + _first_from(t[i:], float(t[0]), int(np.floor(t[j] - t[0]))) if j < n else n
         if cut > i and j < n:
             a.feed(samples[i:cut], ends_second=True)
