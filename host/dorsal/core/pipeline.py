@@ -210,7 +210,7 @@ class _Piece:
     (B,) and per second (S,)."""
 
     #: t (B,) float64 s since the first sample, flexion, lateral bend, axial rotation and inclination (B,)
-    #: float32 deg: the Update's angles; None when they are not kept (Analyzer._keep_angles)
+    #: float32 deg: the Update's angles; None when they are not kept (Analyzer's keep_angles)
     angles: tuple[np.ndarray, ...] | None
     last: tuple[float, float, float, float]  #: the last analysis sample's flexion, lateral, rotation, inclination
     #: what _refine_scan reads of the analysis samples, while the neutral may be estimated again and the seconds
@@ -572,6 +572,8 @@ class Analyzer:
     calibration: None -> estimated from the first quiet upright seconds (or the nominal mounting).
     keep_timeline: keep every timeline row for finish() (batch use); a live session leaves it off so
     memory stays flat.
+    keep_angles: each Update carries the angles of every analysis sample (a live view draws them); batch use
+    (analyze()) reads none and leaves it off, which spares joining them when a feed spans several pieces.
 
     Changing the calibration or the settings of a running analysis (``set_calibration``,
     ``set_settings``): the change is scheduled for a whole second of the stream (seconds count from the
@@ -611,7 +613,7 @@ class Analyzer:
     """
 
     def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None,
-                 rate_hz: float = 100.0, keep_timeline: bool = False) -> None:
+                 rate_hz: float = 100.0, keep_timeline: bool = False, keep_angles: bool = True) -> None:
         self.settings = settings or Settings()
         self.rate_hz = float(rate_hz)
         self.calibration = calibration
@@ -682,8 +684,7 @@ class Analyzer:
         self._sitting_inferred_s = 0
         #: the look for standing still seconds to estimate the neutral from, while it is estimated or assumed
         self._refine: _Refine | None = _Refine() if calibration is None or calibration.source in REFINABLE else None
-        #: the Update carries the angles of every analysis sample (analyze() reads none of them)
-        self._keep_angles = True
+        self._keep_angles = keep_angles
 
     # ------------------------------------------------------------------ changes
 
@@ -1439,8 +1440,7 @@ def analyze(samples: np.ndarray, settings: Settings | None = None, calibration: 
             calibration = change
         else:
             settings = change
-    a = Analyzer(settings, calibration, rate_hz or rate_of(samples), keep_timeline=True)
-    a._keep_angles = False
+    a = Analyzer(settings, calibration, rate_hz or rate_of(samples), keep_timeline=True, keep_angles=False)
     for at_s, change in later:
         if isinstance(change, Calibration):
             a.set_calibration(change, at_s)
