@@ -100,10 +100,11 @@ REFINABLE = ("estimated", "assumed")
 #: away from the neutral in force.
 REFINE_STILL_S = 5
 REFINE_MIN_DEG = 3.0
-#: Samples per piece of the per-sample stages (~22 min at 100 Hz; Analyzer._analyse): keeps a piece's fields
-#: within the processor's caches between the passes over them.
-BATCH_CHUNK = 1 << 17
-#: Samples per chunk when analysing a whole recording (~3 h at 100 Hz): bounds the temporaries; the
+#: Samples per piece of the per-sample stages (~44 min at 100 Hz; Analyzer._analyse): keeps a piece's fields
+#: within the processor's caches between the passes over them, and makes the fixed cost of a piece's some
+#: hundred numpy calls small (1 << 17 and 1 << 19 were slower on the bench's 24 h day).
+BATCH_CHUNK = 1 << 18
+#: Samples per chunk when analysing a whole recording (~6 h at 100 Hz): bounds the temporaries; the
 #: per-second stages take a chunk's seconds at once (Analyzer._analyse), so their fixed cost comes once per
 #: chunk.
 BATCH_SPAN = 8 * BATCH_CHUNK
