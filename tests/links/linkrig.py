@@ -123,8 +123,8 @@ def cable(tmp_path: Path, micropython: str) -> Iterator[UsbCable]:
 
 
 class LinkReader:
-    """A link's batches read in the background (start it inside the test's event loop): the samples handed
-    out, and the states the link went through, each once per change."""
+    """A link's batches read in the background (start it inside the test's event loop), as the dashboard reads
+    them: the samples handed out, the states the link went through (each once per change), the last batch."""
 
     def __init__(self, link: Any) -> None:
         import asyncio
@@ -132,6 +132,7 @@ class LinkReader:
         self.link = link
         self.parts: list[Any] = []
         self.states: list[str] = []
+        self.last: Any = None
         self.task = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
@@ -139,6 +140,7 @@ class LinkReader:
             self.parts.append(b.samples)
             if not self.states or self.states[-1] != b.state:
                 self.states.append(b.state)
+            self.last = b
 
     async def until(self, ready: Callable[[], bool], timeout_s: float, what: str) -> None:
         """Wait (polling) until ready() holds; fails with `what` after timeout_s."""
@@ -155,9 +157,11 @@ class LinkReader:
 
         import numpy as np
 
+        from dorsal.decode import SAMPLE_DTYPE
+
         await self.link.close()
         await asyncio.gather(self.task, return_exceptions=True)
-        return np.concatenate(self.parts)
+        return np.concatenate(self.parts) if self.parts else np.zeros(0, SAMPLE_DTYPE)
 
 
 def assert_recording_gives(path: Path, got: Any) -> Any:

@@ -4,11 +4,10 @@ streaming, and reconnects with backfill so that every sample arrives exactly onc
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import numpy as np
-from linkrig import run
+from linkrig import LinkReader, run
 
 from dorsal.decode import SOURCE_BACKLOG, StreamDecoder
 from dorsal.links.base import LinkError
@@ -21,22 +20,8 @@ FIELDS = ("seq", "t_s", "qw", "qx", "qy", "qz", "ax_mps2", "ay_mps2", "az_mps2",
           "status")
 
 
-class Consumer:
-    """Reads a link's batches in a task, as the dashboard does."""
-
-    def __init__(self, link: BleLink) -> None:
-        self.link = link
-        self.parts: list[np.ndarray] = []
-        self.states: list[str] = []
-        self.last: Any = None
-        self.task = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        async for batch in self.link.batches():
-            self.parts.append(batch.samples)
-            if not self.states or self.states[-1] != batch.state:
-                self.states.append(batch.state)
-            self.last = batch
+class Consumer(LinkReader):
+    """Reads a BLE link's batches in a task, as the dashboard does."""
 
     def samples(self) -> np.ndarray:
         return np.concatenate(self.parts)
@@ -46,14 +31,10 @@ class Consumer:
         return np.concatenate(self.parts + self.link._out), self.link.stats()
 
     async def wait_for(self, check: Any, timeout_s: float) -> None:
-        end = time.monotonic() + timeout_s
-        while not check():
-            assert time.monotonic() < end, "timed out"
-            await asyncio.sleep(0.05)
+        await self.until(check, timeout_s, "timed out")
 
     async def stop(self) -> None:
-        await self.link.close()
-        await asyncio.gather(self.task, return_exceptions=True)
+        await self.close()
 
 
 def reference(frames: list[bytes]) -> np.ndarray:
