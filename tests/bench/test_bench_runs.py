@@ -25,6 +25,9 @@ def test_benchmark_runs_and_reports_samples_per_second(name: str) -> None:
     assert result["samples_per_s"] > 0
     if "baseline_samples_per_s" in result:
         assert result["baseline_samples_per_s"] > 0
+    if name == "core":  # the floors it reports its speed against
+        assert result["read_floor_samples_per_s"] > 0 and result["numpy_floor_samples_per_s"] > 0
+        assert result["numpy_floor_ratio"] > 0
 
 
 def test_bench_json_is_one_object_with_an_entry_per_benchmark() -> None:
