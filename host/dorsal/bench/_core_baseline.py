@@ -25,15 +25,15 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.signal import butter, lfilter_zi
+from scipy.signal import lfilter_zi
 
 from dorsal.core.activity import HEIGHT_LAG_S, LEAN_RECENT_S
 from dorsal.core.barometer import WINDOW_S as BARO_WINDOW_S
 from dorsal.core.barometer import altitude_m
 from dorsal.core.angles import AngleState, rebase_heading
 from dorsal.core.calibration import Calibration
-from dorsal.core.pipeline import (ESTIMATE_UP_MIN, EXTENSION_MIN_S, GRAVITY_MPS2, HEIGHT_TAU_S, NORM2_MAX,
-                                  NORM2_MIN, REFINE_MIN_DEG, REFINE_STILL_S, block_size)
+from dorsal.core.pipeline import (ESTIMATE_UP_MIN, EXTENSION_MIN_S, GRAVITY_MPS2, NORM2_MAX, NORM2_MIN,
+                                  REFINE_MIN_DEG, REFINE_STILL_S, block_size, filter_designs)
 from dorsal.core.settings import Settings
 from dorsal.core.stretches import EPISODE_GAP_S
 from dorsal.protocol import wire
@@ -99,11 +99,9 @@ def per_sample_baseline(s: np.ndarray, settings: Settings, r_bs: np.ndarray, rat
     st = settings
     d = block_size(rate_hz)
     rate = rate_hz / d
-    dt = 1.0 / rate
-    wb, wa = _ba(*butter(2, [0.8, 3.0], btype="band", fs=rate))
-    lam, lam_hp = math.exp(-dt / HEIGHT_TAU_S), math.exp(-dt / 20.0)
-    hb, ha = _ba(np.convolve(np.array([1.0, -1.0]) * (1 + lam_hp) / 2, [dt * dt]),
-                 np.convolve([1.0, -lam_hp], np.convolve([1.0, -lam], [1.0, -lam])))
+    walk, height = filter_designs(rate)
+    wb, wa = _ba(*walk)
+    hb, ha = _ba(*height)
     w_zi = [float(v) for v in lfilter_zi(wb, wa)]
     h_zi = [float(v) for v in lfilter_zi(hb, ha)]
     alpha = 1.0 - math.exp(-1.0 / (st.twist_reference_s * rate))

@@ -22,7 +22,7 @@ import numpy as np
 from dorsal.bench._core_baseline import per_sample_baseline
 from dorsal.core import Analyzer, Settings, analyze
 from dorsal.core.angles import reference_alpha
-from dorsal.core.pipeline import BATCH_CHUNK, _extremes, block_size, read_blocks
+from dorsal.core.pipeline import BATCH_CHUNK, _extremes, block_size, filter_designs, read_blocks
 from dorsal.decode import SAMPLE_DTYPE
 
 DESCRIPTION = "posture pipeline on a generated 24 h day at 100 Hz vs a per-sample Python loop"
@@ -83,9 +83,8 @@ def numpy_floor(s: np.ndarray) -> float:
     d = block_size(RATE_HZ)
     rate = RATE_HZ / d
     width = int(round(rate))
-    analyzer = Analyzer(rate_hz=RATE_HZ)
     alpha = reference_alpha(rate, Settings().twist_reference_s)
-    designs = [analyzer._walk_ba, analyzer._height, (np.array([alpha]), np.array([1.0, alpha - 1.0]))]
+    designs = [*filter_designs(rate), (np.array([alpha]), np.array([1.0, alpha - 1.0]))]
     filters = [(b, a, lfilter_zi(b, a)) for b, a in designs]
     rng = np.random.default_rng(1)
     n = BATCH_CHUNK // d

@@ -629,21 +629,8 @@ class Analyzer:
         self.analysis_rate_hz = self.rate_hz / self.block
         self._seen = 0  # samples processed so far (blocks count from the first)
         self._acc_carry = np.zeros((3, 0), np.float32)  # accelerations of a block cut by a chunk boundary
-        # (one 4th-order filter rather than two sections: at the analysis rate its poles lie well inside
-        # the unit circle, and lfilter takes half of sosfilt's time)
-        from scipy.signal import butter  # imported here, not at the top: see _rotation in angles.py
-
-        self._walk_ba = butter(2, [0.8, 3.0], btype="band", fs=self.analysis_rate_hz)
+        self._walk_ba, self._height = filter_designs(self.analysis_rate_hz)
         self._walk_zi: np.ndarray | None = None
-        dt = 1.0 / self.analysis_rate_hz
-        lam = np.exp(-dt / HEIGHT_TAU_S)
-        # The accelerometer's offset and scale error leave ~0.2 m/s^2 in the vertical; a 20 s high-pass
-        # removes it while leaving the 1-3 s transitions intact. Then two leaky integrations of vertical
-        # acceleration -> height transient (m): a step in height D gives D(1 - t/tau)e^(-t/tau), so the
-        # first lobe has the sign of the change and the opposite lobe stays below 14% of it. One filter.
-        lam_hp = np.exp(-dt / 20.0)
-        self._height = (np.convolve(np.array([1.0, -1.0]) * (1 + lam_hp) / 2, [dt * dt]),
-                        np.convolve([1.0, -lam_hp], np.convolve([1.0, -lam], [1.0, -lam])))
         self._height_zi: np.ndarray | None = None
         self._a_vert_last: float | None = None  # the last vertical acceleration of settled fusion
         self._amag_last: float | None = None  # the last |acceleration| the gait filter took (no fault)
@@ -1417,6 +1404,26 @@ def spacing_rate(t_s: np.ndarray) -> float | None:
 def rate_of(samples: np.ndarray) -> float:
     """Nominal sample rate (Hz) from the median sample spacing (spacing_rate); 100 Hz when it cannot tell."""
     return spacing_rate(samples["t_s"][: 10_000]) or 100.0
+
+
+def filter_designs(analysis_rate_hz: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(b, a) of the gait band-pass (0.8-3 Hz, over |a|) and of the height filter (over the vertical
+    acceleration, m/s^2 -> m) at the analysis rate (Hz).
+
+    The band-pass is one 4th-order filter rather than two sections: at the analysis rate its poles lie well
+    inside the unit circle, and lfilter takes half of sosfilt's time. For the height: the accelerometer's
+    offset and scale error leave ~0.2 m/s^2 in the vertical; a 20 s high-pass removes it while leaving the
+    1-3 s transitions intact. Then two leaky integrations of vertical acceleration -> height transient (m):
+    a step in height D gives D(1 - t/tau)e^(-t/tau), so the first lobe has the sign of the change and the
+    opposite lobe stays below 14% of it. One filter.
+    """
+    from scipy.signal import butter  # imported here, not at the top: see _rotation in angles.py
+
+    dt = 1.0 / analysis_rate_hz
+    lam, lam_hp = np.exp(-dt / HEIGHT_TAU_S), np.exp(-dt / 20.0)
+    height = (np.convolve(np.array([1.0, -1.0]) * (1 + lam_hp) / 2, [dt * dt]),
+              np.convolve([1.0, -lam_hp], np.convolve([1.0, -lam], [1.0, -lam])))
+    return butter(2, [0.8, 3.0], btype="band", fs=analysis_rate_hz), height
 
 
 def block_size(rate_hz: float) -> int:
