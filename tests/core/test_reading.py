@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dorsal.core.angles import AngleState, _rotation
-from dorsal.core.pipeline import _PIECE, _extremes, read_blocks
+from dorsal.core.pipeline import _PIECE, read_blocks, second_extremes
 from dorsal.decode import SAMPLE_DTYPE
 
 FLOATS = ("qw", "qx", "qy", "qz", "ax_mps2", "ay_mps2", "az_mps2", "gx_rps", "gy_rps", "gz_rps")
@@ -119,8 +119,8 @@ def test_the_equal_width_extremes_equal_the_per_second_ones(width: int) -> None:
     rng = np.random.default_rng(width)
     v = np.round(rng.normal(0, 3, 40 * width)).astype(np.float32)  # many ties and zeros
     starts = np.arange(0, v.size, width)
-    lo, hi = _extremes(v, starts, width)
+    lo, hi = second_extremes(v, starts, width)
     assert np.array_equal(lo, np.minimum.reduceat(v, starts)) and np.array_equal(hi, np.maximum.reduceat(v, starts))
     uneven = np.append(starts, v.size - 1)  # the last second split in two: the reduceat path
-    lo2, hi2 = _extremes(v, uneven, 0)
+    lo2, hi2 = second_extremes(v, uneven, 0)
     assert np.array_equal(lo2[:-2], lo[:-1]) and np.array_equal(hi2[:-2], hi[:-1])

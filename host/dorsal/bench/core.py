@@ -22,7 +22,7 @@ import numpy as np
 from dorsal.bench._core_baseline import per_sample_baseline
 from dorsal.core import Analyzer, Settings, analyze
 from dorsal.core.angles import reference_alpha
-from dorsal.core.pipeline import BATCH_CHUNK, _extremes, block_size, filter_designs, read_blocks
+from dorsal.core.pipeline import BATCH_CHUNK, block_size, filter_designs, read_blocks, second_extremes
 from dorsal.decode import SAMPLE_DTYPE
 
 DESCRIPTION = "posture pipeline on a generated 24 h day at 100 Hz vs a per-sample Python loop"
@@ -108,7 +108,7 @@ def numpy_floor(s: np.ndarray) -> float:
         for _ in range(PER_SECOND_SUMS):
             np.add.reduceat(xs, starts)
         for v in (xs, ys):
-            _extremes(v[: starts.size * width], starts, width)
+            second_extremes(v[: starts.size * width], starts, width)
     return time.process_time() - t0
 
 

@@ -390,7 +390,7 @@ def _seconds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return edges[keep], whole[keep], counts[keep]
 
 
-def _extremes(v: np.ndarray, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+def second_extremes(v: np.ndarray, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Per second: the lowest and the highest of v (N,); starts: index of each second's first entry; width: the
     entries in every second when they are all equal (else 0).
 
@@ -1100,8 +1100,8 @@ class Analyzer:
         def mean(v: np.ndarray) -> np.ndarray:
             return np.add.reduceat(v, starts) / counts
 
-        h_lo, h_hi = _extremes(height, starts, width)
-        flex_lo, flex_hi = _extremes(flex, starts, width)
+        h_lo, h_hi = second_extremes(height, starts, width)
+        flex_lo, flex_hi = second_extremes(flex, starts, width)
         settling_s = np.logical_or.reduceat(settling, starts) if settling.any() else np.zeros(secs.size, bool)
         return _Piece((t, flex, lat, rot, incl) if angles else None,
                       (float(flex[-1]), float(lat[-1]), float(rot[-1]), float(incl[-1])),
