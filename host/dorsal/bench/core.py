@@ -75,7 +75,7 @@ def numpy_floor(s: np.ndarray) -> float:
     reference, through scipy's lfilter as in the core), the transcendental functions of the five angles
     (arctan2 for flexion, lateral bend and heading, arccos, arcsin, and square roots for |r_h|, the lateral
     bend's denominator and |a|), and the per-second reductions (PER_SECOND_SUMS sums, and the lowest and
-    highest flexion and height). Left out: the rotation's algebra (~50 float32 passes per block), the checks
+    highest flexion and height). Left out: the rotation's algebra (~64 float32 passes per block), the checks
     for bad input, the per-second rules and Python's own work.
     """
     from scipy.signal import lfilter, lfilter_zi
