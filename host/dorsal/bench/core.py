@@ -21,7 +21,7 @@ import numpy as np
 
 from dorsal.bench._core_baseline import per_sample_baseline
 from dorsal.core import Analyzer, Settings, analyze
-from dorsal.core.angles import reference_alpha
+from dorsal.core.angles import reference_filter
 from dorsal.core.pipeline import BATCH_CHUNK, block_size, filter_designs, read_blocks, second_extremes
 from dorsal.decode import SAMPLE_DTYPE
 
@@ -83,8 +83,7 @@ def numpy_floor(s: np.ndarray) -> float:
     d = block_size(RATE_HZ)
     rate = RATE_HZ / d
     width = int(round(rate))
-    alpha = reference_alpha(rate, Settings().twist_reference_s)
-    designs = [*filter_designs(rate), (np.array([alpha]), np.array([1.0, alpha - 1.0]))]
+    designs = [*filter_designs(rate), reference_filter(rate, Settings().twist_reference_s)]
     filters = [(b, a, lfilter_zi(b, a)) for b, a in designs]
     rng = np.random.default_rng(1)
     n = BATCH_CHUNK // d

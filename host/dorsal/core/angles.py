@@ -149,8 +149,7 @@ def _rotation(heading: np.ndarray, rate_hz: float, reference_s: float, state: An
         unwrapped += turns[0] * TWO_PI
     state.turns, state.last_read_rad = float(turns[-1]), float(heading[-1])
     state.last_heading_rad = float(unwrapped[-1])
-    alpha = 1.0 - np.exp(-1.0 / (reference_s * rate_hz))
-    b, a = np.array([alpha]), np.array([1.0, alpha - 1.0])
+    b, a = reference_filter(rate_hz, reference_s)
     # scipy.signal is imported where it is used: importing it takes over a second, which every user of
     # dorsal.core (the simulator's truth, the CLI) would pay at start-up without analysing anything
     from scipy.signal import lfilter, lfilter_zi
@@ -184,6 +183,12 @@ def quaternion_angles(
 def reference_alpha(rate_hz: float, reference_s: float) -> float:
     """The heading reference's smoothing factor per sample (a one-pole low-pass of time constant reference_s)."""
     return 1.0 - float(np.exp(-1.0 / (reference_s * rate_hz)))
+
+
+def reference_filter(rate_hz: float, reference_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(b, a) of the heading reference's one-pole low-pass, for lfilter."""
+    alpha = reference_alpha(rate_hz, reference_s)
+    return np.array([alpha]), np.array([1.0, alpha - 1.0])
 
 
 def retime_reference(state: AngleState, rate_hz: float, old_s: float, new_s: float) -> None:
